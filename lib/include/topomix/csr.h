@@ -1,0 +1,90 @@
+/* topomix — sparse square matrices in compressed sparse row form. */
+#ifndef TMX_CSR_H
+#define TMX_CSR_H
+
+#include <stdint.h>
+#include <topomix/error.h>
+#include <topomix/export.h>
+#include <topomix/mat.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A sparse n × n matrix. Row i holds entries col[rowptr[i] .. rowptr[i+1]-1] with values val[...];
+ *  columns are strictly increasing within a row (no duplicates). Row i of a mixing matrix lists the
+ *  nodes that node i receives from (x_i ← Σ_j w_ij x_j). The struct is caller-owned: initialise it
+ *  with tmx_csr_init (or = {0}) and release it with tmx_csr_destroy. Functions that write a
+ *  tmx_csr free whatever it held before. */
+typedef struct tmx_csr {
+    int64_t n;       /**< rows = columns */
+    int64_t nnz;     /**< stored entries, rowptr[n] */
+    int64_t *rowptr; /**< n + 1 offsets */
+    int64_t *col;    /**< nnz column indices */
+    double *val;     /**< nnz values */
+} tmx_csr;
+
+/** Zeroes the struct (holds nothing). */
+TMX_API void tmx_csr_init(tmx_csr *W);
+
+/** Frees the arrays and zeroes the struct. Accepts NULL. */
+TMX_API void tmx_csr_destroy(tmx_csr *W);
+
+/** dst ← a deep copy of src (dst's previous content is freed). */
+TMX_API tmx_status tmx_csr_copy(tmx_csr *dst, const tmx_csr *src);
+
+/** The n × n identity. */
+TMX_API tmx_status tmx_csr_identity(tmx_csr *W, int64_t n);
+
+/** Builds W from triplets (0-based i, j, v), summing duplicates and dropping nothing. Rejects
+ *  indices outside [0, n) and non-finite values (TMX_EINVAL). O(nnz log nnz). */
+TMX_API tmx_status tmx_csr_from_triplets(tmx_csr *W, int64_t n, int64_t count, const int64_t *i,
+                                         const int64_t *j, const double *v);
+
+/** w_ij, or 0 if not stored. O(log(row length)). No bounds check beyond returning 0. */
+TMX_API double tmx_csr_get(const tmx_csr *W, int64_t i, int64_t j);
+
+/** dst ← Wᵀ. O(n + nnz). */
+TMX_API tmx_status tmx_csr_transpose(tmx_csr *dst, const tmx_csr *W);
+
+/** C ← A·B (sparse product; C must be a different struct from A and B). Refuses products whose
+ *  size would exceed memory. */
+TMX_API tmx_status tmx_csr_mul(tmx_csr *C, const tmx_csr *A, const tmx_csr *B);
+
+/** y ← W x (x, y of length n, not aliased). */
+TMX_API void tmx_csr_matvec(const tmx_csr *W, const double *x, double *y);
+
+/** Dense copy into the caller's struct (freed first). Refuses (TMX_ENOMEM) an n × n matrix that would
+ *  not fit in physical memory. */
+TMX_API tmx_status tmx_csr_to_dense(const tmx_csr *W, tmx_mat *D);
+
+/** Checks the structural invariants (sorted unique columns in range, rowptr monotone, finite
+ *  values). TMX_EINVAL with a message naming the first violation. O(n + nnz). */
+TMX_API tmx_status tmx_csr_check(const tmx_csr *W);
+
+/** What validation reports about one mixing matrix. Degrees count off-diagonal nonzeros:
+ *  the in-degree of i is the length of row i (whom i receives from), the out-degree the length of
+ *  column i. */
+typedef struct tmx_validation {
+    int64_t n, nnz;
+    int nonnegative;      /**< every stored entry ≥ 0 */
+    int row_stochastic;   /**< |Σ_j w_ij − 1| ≤ tol for every i */
+    int col_stochastic;   /**< |Σ_i w_ij − 1| ≤ tol for every j */
+    int doubly_stochastic;/**< all three above */
+    int symmetric;        /**< |w_ij − w_ji| ≤ tol for every pair */
+    int connected;        /**< the graph of W's off-diagonal nonzeros is strongly connected */
+    int64_t min_in_degree, max_in_degree, min_out_degree, max_out_degree;
+    double max_row_error, max_col_error, max_asymmetry, min_entry;
+} tmx_validation;
+
+/** Validates W with absolute tolerance tol (tol ≥ 0, finite). O(n + nnz). */
+TMX_API tmx_status tmx_csr_validate(const tmx_csr *W, double tol, tmx_validation *v);
+
+/** 1 when the directed graph of the off-diagonal pattern of W is strongly connected (n = 1 counts as
+ *  connected). O(n + nnz) time, O(n) memory. */
+TMX_API int tmx_csr_is_connected(const tmx_csr *W);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

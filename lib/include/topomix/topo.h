@@ -1,0 +1,115 @@
+/* topomix — the topology registry: mixing matrices W^(k) for every topology of decentralized SGD.
+ *
+ * One registry serves everything: a topology is created by name with its parameters, then gives the
+ * sparse mixing matrix of any step k. Static topologies ignore k. Random topologies derive step k's
+ * matrix from (seed, k) alone, so W^(k) is the same whatever order steps are asked in.
+ * Definitions: shared/REFERENCE.md §1. Convention: x_i ← Σ_j w_ij x_j. */
+#ifndef TMX_TOPO_H
+#define TMX_TOPO_H
+
+#include <stdint.h>
+#include <topomix/csr.h>
+#include <topomix/error.h>
+#include <topomix/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How a topology varies with the step. */
+typedef enum tmx_topo_kind {
+    TMX_TOPO_STATIC = 0,   /**< one W (er and equistatic draw it once from the seed) */
+    TMX_TOPO_PERIODIC = 1, /**< deterministic, W^(k) = W^(k mod period) */
+    TMX_TOPO_RANDOM = 2    /**< a fresh random W^(k) each step, from (seed, k) */
+} tmx_topo_kind;
+
+/** Weight schemes. DEFAULT is the family's own: Metropolis–Hastings for undirected graphs, the
+ *  definition's fixed weights otherwise. METROPOLIS and UNIFORM apply to graph families only; LAZY
+ *  applies to every family and gives (I + W)/2 of the default weights. */
+typedef enum tmx_weights {
+    TMX_WEIGHTS_DEFAULT = 0,
+    TMX_WEIGHTS_METROPOLIS = 1, /**< w_ij = 1/(1 + max(d_i, d_j)) on edges, rest on the diagonal */
+    TMX_WEIGHTS_UNIFORM = 2,    /**< w_ij = 1/(d_max + 1) on edges, rest on the diagonal */
+    TMX_WEIGHTS_LAZY = 3        /**< (I + W)/2 */
+} tmx_weights;
+
+/** Parameters. Initialise with tmx_topo_params_init, then set what you need. Zero means "the
+ *  default" for every optional field. */
+typedef struct tmx_topo_params {
+    int64_t n;           /**< number of nodes, ≥ 1 (required) */
+    uint64_t seed;       /**< random topologies: er, matching, equistatic, equidyn (default 1) */
+    tmx_weights weights; /**< weight scheme (default TMX_WEIGHTS_DEFAULT) */
+    int64_t rows;        /**< grid/torus: rows r dividing n (0: largest divisor ≤ √n) */
+    double p;            /**< er: edge probability in (0, 1] (0: 1/2) */
+    int64_t k;           /**< base-k: maximum degree k ≥ 1 (0: 1) */
+    int64_t m;           /**< equistatic: number of basis matrices M ≥ 1 (0: ⌈log2 n⌉, at least 1) */
+    double eta;          /**< equidyn: laziness η in (0, 1] (0: 1/2) */
+    int undirected;      /**< equistatic/equidyn: symmetrised basis (W^(a) + W^(a)ᵀ)/2 */
+} tmx_topo_params;
+
+/** Opaque topology handle. */
+typedef struct tmx_topo tmx_topo;
+
+/** Static description of one family in the registry. */
+typedef struct tmx_topo_family_info {
+    const char *name;    /**< "ring", "file" (used as file:PATH), … */
+    tmx_topo_kind kind;
+    int seeded;          /**< uses params.seed */
+    int graph;           /**< undirected graph family: METROPOLIS/UNIFORM weights apply */
+    const char *sizes;   /**< which n are allowed, in words */
+    const char *summary; /**< one line */
+} tmx_topo_family_info;
+
+/** Sets every field to its default (n = 0, which tmx_topo_new rejects until set). */
+TMX_API void tmx_topo_params_init(tmx_topo_params *p);
+
+/** Number of families in the registry, and the i-th (NULL past the end). Static storage. */
+TMX_API size_t tmx_topo_family_count(void);
+TMX_API const tmx_topo_family_info *tmx_topo_family(size_t i);
+
+/** Parses a weight-scheme name ("default", "metropolis", "uniform", "lazy"). TMX_EINVAL if unknown. */
+TMX_API tmx_status tmx_weights_parse(const char *name, tmx_weights *out);
+TMX_API const char *tmx_weights_name(tmx_weights w);
+
+/** Creates a topology by name ("ring", "base-k", "file:path/to/W.mtx", …). Checks that n and the
+ *  parameters are allowed for that topology (TMX_EINVAL with a message otherwise), precomputes what
+ *  the family needs (the er graph, the file's matrix, the base-k schedule) and refuses sizes whose
+ *  matrices would exceed memory (TMX_ENOMEM). *out is owned by the caller: tmx_topo_free. */
+TMX_API tmx_status tmx_topo_new(const char *name, const tmx_topo_params *p, tmx_topo **out);
+
+/** Frees the handle. Accepts NULL. */
+TMX_API void tmx_topo_free(tmx_topo *t);
+
+/** W ← W^(k), the mixing matrix of step k ≥ 0 (W's previous content is freed). Diagonal entries
+ *  are stored even when zero-free rows would not need them. Thread-safe on a shared handle.
+ *  Time and memory O(nnz(W^(k))). */
+TMX_API tmx_status tmx_topo_weights(const tmx_topo *t, int64_t k, tmx_csr *W);
+
+/** Accessors. */
+TMX_API const char *tmx_topo_name(const tmx_topo *t);      /**< family name ("file" for file:) */
+TMX_API const tmx_topo_family_info *tmx_topo_info(const tmx_topo *t);
+TMX_API int64_t tmx_topo_n(const tmx_topo *t);
+TMX_API tmx_topo_kind tmx_topo_kind_of(const tmx_topo *t);
+/** Period of a periodic topology; 1 for static ones; 0 for random time-varying ones. */
+TMX_API int64_t tmx_topo_period(const tmx_topo *t);
+/** 1 when W^(k) may be nonsymmetric (dring, exp, onepeer-exp, directed EquiTopo, files that are). */
+TMX_API int tmx_topo_directed(const tmx_topo *t);
+/** The grid/torus shape (rows, cols); 0, 0 for other families. */
+TMX_API void tmx_topo_shape(const tmx_topo *t, int64_t *rows, int64_t *cols);
+/** The effective parameters (defaults resolved). */
+TMX_API const tmx_topo_params *tmx_topo_params_of(const tmx_topo *t);
+
+/** Validation of a topology at step k: the per-step report of tmx_csr_validate, plus, for periodic
+ *  topologies, whether the union of the graphs over one period is strongly connected
+ *  (period_connected; -1 when it does not apply). */
+typedef struct tmx_topo_report {
+    tmx_validation step;
+    int period_connected;
+} tmx_topo_report;
+
+TMX_API tmx_status tmx_topo_validate(const tmx_topo *t, int64_t k, double tol, tmx_topo_report *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,12 @@
+/* topomix — communication topologies of decentralized learning. Umbrella header. */
+#ifndef TMX_TOPOMIX_H
+#define TMX_TOPOMIX_H
+
+#include <topomix/csr.h>
+#include <topomix/error.h>
+#include <topomix/io.h>
+#include <topomix/mat.h>
+#include <topomix/topo.h>
+#include <topomix/version.h> /* generated */
+
+#endif

@@ -1,0 +1,220 @@
+/* topomix — the topology registry: lookup by name, parameters, weight schemes, validation. */
+#include "family.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const tmx__family *const families[] = {
+    &tmx__fam_complete,     &tmx__fam_ring,          &tmx__fam_dring,
+    &tmx__fam_star,         &tmx__fam_grid,          &tmx__fam_torus,
+    &tmx__fam_hypercube,    &tmx__fam_er,            &tmx__fam_exp,
+    &tmx__fam_onepeer_exp,  &tmx__fam_onepeer_hypercube, &tmx__fam_bipartite_exp,
+    &tmx__fam_matching,     &tmx__fam_base_k,        &tmx__fam_equistatic,
+    &tmx__fam_equidyn,      &tmx__fam_file,
+};
+#define NFAM (sizeof families / sizeof families[0])
+
+size_t tmx_topo_family_count(void) { return NFAM; }
+
+const tmx_topo_family_info *tmx_topo_family(size_t i) { return i < NFAM ? &families[i]->info : NULL; }
+
+void tmx_topo_params_init(tmx_topo_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->seed = 1;
+}
+
+static const char *const weight_names[] = {"default", "metropolis", "uniform", "lazy"};
+
+tmx_status tmx_weights_parse(const char *name, tmx_weights *out)
+{
+    for (int w = 0; w < 4; w++)
+        if (name && strcmp(name, weight_names[w]) == 0) {
+            *out = (tmx_weights)w;
+            return TMX_OK;
+        }
+    return tmx__error(TMX_EINVAL, "unknown weight scheme '%s' (default, metropolis, uniform, lazy)",
+                      name ? name : "(null)");
+}
+
+const char *tmx_weights_name(tmx_weights w) { return (unsigned)w < 4 ? weight_names[w] : "unknown"; }
+
+static tmx_status check_params(const tmx__family *f, const tmx_topo_params *p)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } opt[] = {{TMX__USES_ROWS, "rows"}, {TMX__USES_P, "p"}, {TMX__USES_K, "k"},
+               {TMX__USES_M, "M"},       {TMX__USES_ETA, "eta"}, {TMX__USES_UNDIRECTED, "undirected"}};
+    int given[] = {p->rows != 0, p->p != 0.0, p->k != 0, p->m != 0, p->eta != 0.0, p->undirected != 0};
+    for (size_t q = 0; q < sizeof opt / sizeof opt[0]; q++)
+        if (given[q] && !(f->uses & opt[q].bit))
+            return tmx__error(TMX_EINVAL, "parameter %s does not apply to topology %s", opt[q].name,
+                              f->info.name);
+    if (!isfinite(p->p) || !isfinite(p->eta)) return tmx__error(TMX_EINVAL, "topology parameters must be finite");
+    if (p->rows < 0) return tmx__error(TMX_EINVAL, "rows must be >= 1, got %lld", (long long)p->rows);
+    if ((unsigned)p->weights > TMX_WEIGHTS_LAZY) return tmx__error(TMX_EINVAL, "unknown weight scheme %d", (int)p->weights);
+    if (!f->info.graph && (p->weights == TMX_WEIGHTS_METROPOLIS || p->weights == TMX_WEIGHTS_UNIFORM))
+        return tmx__error(TMX_EINVAL, "weights '%s' do not apply to %s, whose weights are fixed (use default or lazy)",
+                          weight_names[p->weights], f->info.name);
+    return TMX_OK;
+}
+
+tmx_status tmx_topo_new(const char *name, const tmx_topo_params *p, tmx_topo **out)
+{
+    *out = NULL;
+    if (!name || !p) return tmx__error(TMX_EINVAL, "topo_new: name and params are required");
+    const tmx__family *f = NULL;
+    const char *path = NULL;
+    if (strncmp(name, "file:", 5) == 0) {
+        f = &tmx__fam_file;
+        path = name + 5;
+        if (!*path) return tmx__error(TMX_EINVAL, "file: needs a path, as in file:W.mtx");
+    } else {
+        for (size_t i = 0; i < NFAM; i++)
+            if (families[i] != &tmx__fam_file && strcmp(name, families[i]->info.name) == 0) f = families[i];
+    }
+    if (!f) return tmx__error(TMX_EINVAL, "unknown topology '%s' (see topomix topo --list)", name);
+    if (f != &tmx__fam_file && p->n < 1)
+        return tmx__error(TMX_EINVAL, "n must be >= 1, got n=%lld", (long long)p->n);
+    if (f == &tmx__fam_file && p->n < 0)
+        return tmx__error(TMX_EINVAL, "n must be >= 1, got n=%lld", (long long)p->n);
+    tmx_status st = check_params(f, p);
+    if (st != TMX_OK) return st;
+
+    tmx_topo *t = calloc(1, sizeof *t);
+    if (!t) return tmx__error(TMX_ENOMEM, "topo_new: out of memory");
+    t->fam = f;
+    t->par = *p;
+    t->period = f->info.kind == TMX_TOPO_RANDOM ? 0 : 1;
+    if (path && !(t->path = strdup(path))) {
+        free(t);
+        return tmx__error(TMX_ENOMEM, "topo_new: out of memory");
+    }
+    t->n = p->n;
+    t->tau = tmx__ceil_log2(t->n > 0 ? t->n : 1);
+    if (f->setup && (st = f->setup(t)) != TMX_OK) {
+        tmx_topo_free(t);
+        return st;
+    }
+    t->tau = tmx__ceil_log2(t->n); /* file: n is known only now */
+    *out = t;
+    return TMX_OK;
+}
+
+void tmx_topo_free(tmx_topo *t)
+{
+    if (!t) return;
+    if (t->fam->release && t->priv) t->fam->release(t);
+    free(t->path);
+    free(t);
+}
+
+/* W ← Metropolis–Hastings or uniform weights on the graph pattern G (off-diagonal, symmetric). */
+static tmx_status graph_weights(const tmx_csr *G, int uniform, tmx_csr *W)
+{
+    int64_t n = G->n, dmax = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t d = G->rowptr[i + 1] - G->rowptr[i];
+        if (d > dmax) dmax = d;
+    }
+    tmx__builder b;
+    tmx_status st = tmx__builder_begin(&b, W, n, G->nnz + n);
+    if (st != TMX_OK) return st;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t di = G->rowptr[i + 1] - G->rowptr[i];
+        double sum = 0.0;
+        for (int64_t e = G->rowptr[i]; e < G->rowptr[i + 1]; e++) {
+            int64_t j = G->col[e], dj = G->rowptr[j + 1] - G->rowptr[j];
+            double w = uniform ? 1.0 / (double)(dmax + 1) : 1.0 / (double)(1 + (di > dj ? di : dj));
+            tmx__builder_push(&b, j, w);
+            sum += w;
+        }
+        tmx__builder_push(&b, i, 1.0 - sum);
+        tmx__builder_end_row(&b);
+    }
+    return tmx__builder_finish(&b);
+}
+
+tmx_status tmx_topo_weights(const tmx_topo *t, int64_t k, tmx_csr *W)
+{
+    if (!t || !W) return tmx__error(TMX_EINVAL, "topo_weights: topology and output are required");
+    if (k < 0) return tmx__error(TMX_EINVAL, "step must be >= 0, got %lld", (long long)k);
+    int64_t step = t->period > 0 ? k % t->period : k;
+    tmx_status st;
+    if (t->fam->info.graph) {
+        tmx_csr G = {0};
+        st = t->fam->build(t, step, &G);
+        if (st == TMX_OK) st = graph_weights(&G, t->par.weights == TMX_WEIGHTS_UNIFORM, W);
+        tmx_csr_destroy(&G);
+    } else {
+        st = t->fam->build(t, step, W);
+    }
+    if (st == TMX_OK && t->par.weights == TMX_WEIGHTS_LAZY) st = tmx__csr_lazy(W);
+    return st;
+}
+
+const char *tmx_topo_name(const tmx_topo *t) { return t->fam->info.name; }
+const tmx_topo_family_info *tmx_topo_info(const tmx_topo *t) { return &t->fam->info; }
+int64_t tmx_topo_n(const tmx_topo *t) { return t->n; }
+tmx_topo_kind tmx_topo_kind_of(const tmx_topo *t) { return t->fam->info.kind; }
+int64_t tmx_topo_period(const tmx_topo *t) { return t->period; }
+int tmx_topo_directed(const tmx_topo *t) { return t->directed; }
+const tmx_topo_params *tmx_topo_params_of(const tmx_topo *t) { return &t->par; }
+
+void tmx_topo_shape(const tmx_topo *t, int64_t *rows, int64_t *cols)
+{
+    *rows = t->rows;
+    *cols = t->cols;
+}
+
+/* Strong connectivity of the union of the patterns of W^(0..P-1). */
+static tmx_status period_connected(const tmx_topo *t, int *out)
+{
+    tmx_status st = TMX_OK;
+    tmx_csr W = {0}, U = {0}, S = {0};
+    TMX_TRY(tmx_csr_identity(&U, t->n));
+    for (int64_t s = 0; s < t->period; s++) {
+        TMX_TRY(tmx_topo_weights(t, s, &W));
+        /* U ← pattern(U + W): the product (U + I)(W + I) would over-connect, so merge rows */
+        int64_t cnt = U.nnz + W.nnz;
+        int64_t *ti = malloc((size_t)cnt * sizeof *ti), *tj = malloc((size_t)cnt * sizeof *tj);
+        double *tv = malloc((size_t)cnt * sizeof *tv);
+        if (!ti || !tj || !tv) {
+            free(ti), free(tj), free(tv);
+            st = tmx__error(TMX_ENOMEM, "validate: out of memory");
+            goto cleanup;
+        }
+        int64_t q = 0;
+        const tmx_csr *M[2] = {&U, &W};
+        for (int m = 0; m < 2; m++)
+            for (int64_t i = 0; i < t->n; i++)
+                for (int64_t e = M[m]->rowptr[i]; e < M[m]->rowptr[i + 1]; e++)
+                    if (M[m]->val[e] != 0.0) ti[q] = i, tj[q] = M[m]->col[e], tv[q] = 1.0, q++;
+        st = tmx_csr_from_triplets(&S, t->n, q, ti, tj, tv);
+        free(ti), free(tj), free(tv);
+        if (st != TMX_OK) goto cleanup;
+        tmx_csr_destroy(&U);
+        U = S;
+        tmx_csr_init(&S);
+    }
+    *out = tmx_csr_is_connected(&U);
+cleanup:
+    tmx_csr_destroy(&W);
+    tmx_csr_destroy(&U);
+    tmx_csr_destroy(&S);
+    return st;
+}
+
+tmx_status tmx_topo_validate(const tmx_topo *t, int64_t k, double tol, tmx_topo_report *r)
+{
+    tmx_csr W = {0};
+    memset(r, 0, sizeof *r);
+    r->period_connected = -1;
+    tmx_status st = tmx_topo_weights(t, k, &W);
+    if (st == TMX_OK) st = tmx_csr_validate(&W, tol, &r->step);
+    tmx_csr_destroy(&W);
+    if (st == TMX_OK && t->fam->info.kind == TMX_TOPO_PERIODIC) st = period_connected(t, &r->period_connected);
+    return st;
+}

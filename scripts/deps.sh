@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages topomix needs that are missing (root, or sudo). Idempotent: when
+# everything is present it touches nothing and needs no privileges.
+set -euo pipefail
+pkgs=(
+  gcc pkgconf meson ninja-build            # toolchain
+  liblapacke-dev libopenblas-dev           # dense linear algebra (LAPACKE on OpenBLAS)
+  libfftw3-dev libgsl-dev                  # FFTs, random numbers and numerics
+  libcriterion-dev                         # tests
+  gnuplot-nox                              # plots
+  python3 python3-numpy python3-scipy      # cross-checks in the tests (scipy.io.mmread)
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#pkgs[@]} Debian packages present"
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,146 @@
+/* topomix CLI — shared option parsing, error reporting and JSON helpers. */
+#include "cli_common.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *cli_prog = "topomix";
+
+void cli_die(int code, const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "%s: ", cli_prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(code);
+}
+
+int cli_exit_code(tmx_status st)
+{
+    switch (st) {
+    case TMX_OK: return 0;
+    case TMX_EINVAL:
+    case TMX_EDIM:
+    case TMX_ENOTSQR:
+    case TMX_EPARSE:
+    case TMX_EIO:
+    case TMX_EUNSUP:
+    case TMX_ENOMEM: return EXIT_USAGE;
+    default: return 1;
+    }
+}
+
+void cli_die_status(tmx_status st)
+{
+    const char *msg = tmx_last_error();
+    cli_die(cli_exit_code(st), "%s", *msg ? msg : tmx_strerror(st));
+}
+
+int64_t cli_int(const char *opt, const char *s, int64_t min, int64_t max)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end != '\0')
+        cli_die(EXIT_USAGE, "%s expects an integer, got '%s'", opt, s);
+    if (errno == ERANGE || v > max) cli_die(EXIT_USAGE, "%s %s is too large (at most %lld)", opt, s, (long long)max);
+    if (v < min) cli_die(EXIT_USAGE, "%s must be >= %lld, got %s", opt, (long long)min, s);
+    return v;
+}
+
+uint64_t cli_u64(const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-' || *s == '\0') cli_die(EXIT_USAGE, "%s expects a nonnegative integer, got '%s'", opt, s);
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end != '\0') cli_die(EXIT_USAGE, "%s expects a nonnegative integer, got '%s'", opt, s);
+    if (errno == ERANGE) cli_die(EXIT_USAGE, "%s %s is too large", opt, s);
+    return v;
+}
+
+double cli_double(const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0') cli_die(EXIT_USAGE, "%s expects a number, got '%s'", opt, s);
+    if (!isfinite(v) || errno == ERANGE) cli_die(EXIT_USAGE, "%s must be a finite number, got '%s'", opt, s);
+    return v;
+}
+
+void cli_topo_init(cli_topo *c)
+{
+    memset(c, 0, sizeof *c);
+    tmx_topo_params_init(&c->par);
+}
+
+/* Largest n accepted on the command line; sizes below it are still checked against memory. */
+#define CLI_N_MAX ((int64_t)1 << 40)
+
+int cli_topo_option(cli_topo *c, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'n':
+        c->par.n = cli_int("-n", arg, 1, CLI_N_MAX);
+        c->have_n = 1;
+        return 1;
+    case OPT_SEED: c->par.seed = cli_u64("--seed", arg); return 1;
+    case OPT_WEIGHTS:
+        if (tmx_weights_parse(arg, &c->par.weights) != TMX_OK) cli_die_status(TMX_EINVAL);
+        return 1;
+    case OPT_ROWS: c->par.rows = cli_int("--rows", arg, 1, CLI_N_MAX); return 1;
+    case OPT_P:
+        c->par.p = cli_double("--p", arg);
+        if (!(c->par.p > 0.0 && c->par.p <= 1.0)) cli_die(EXIT_USAGE, "--p must be in (0, 1], got %s", arg);
+        return 1;
+    case OPT_K: c->par.k = cli_int("--k", arg, 1, CLI_N_MAX); return 1;
+    case OPT_M: c->par.m = cli_int("--M", arg, 1, CLI_N_MAX); return 1;
+    case OPT_ETA:
+        c->par.eta = cli_double("--eta", arg);
+        if (!(c->par.eta > 0.0 && c->par.eta <= 1.0)) cli_die(EXIT_USAGE, "--eta must be in (0, 1], got %s", arg);
+        return 1;
+    case OPT_UNDIRECTED: c->par.undirected = 1; return 1;
+    case OPT_TOPOLOGY: c->name = arg; return 1;
+    default: return 0;
+    }
+}
+
+tmx_topo *cli_topo_new(const cli_topo *c)
+{
+    if (!c->name) cli_die(EXIT_USAGE, "no topology given (see --list)");
+    if (!c->have_n && strncmp(c->name, "file:", 5) != 0) cli_die(EXIT_USAGE, "-n N is required");
+    tmx_topo *t = NULL;
+    tmx_status st = tmx_topo_new(c->name, &c->par, &t);
+    if (st != TMX_OK) cli_die_status(st);
+    return t;
+}
+
+void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+void json_num(FILE *f, double x)
+{
+    if (isfinite(x))
+        fprintf(f, "%.17g", x);
+    else
+        fputs("null", f);
+}

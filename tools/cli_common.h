@@ -1,0 +1,66 @@
+/* topomix CLI — shared option parsing, error reporting and JSON helpers. */
+#ifndef TMX_CLI_COMMON_H
+#define TMX_CLI_COMMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <topomix/topomix.h>
+
+#define EXIT_USAGE 2
+
+extern const char *cli_prog; /* "topomix topo", for messages */
+
+/* Prints "PROG: message" on stderr and exits with code. */
+_Noreturn void cli_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For a failed library call: prints "PROG: <last error>" and exits 2 for input errors (EINVAL,
+ * EDIM, ENOTSQR, EPARSE, EIO, EUNSUP, ENOMEM for refused sizes) or 1 for runtime failures. */
+_Noreturn void cli_die_status(tmx_status st);
+int cli_exit_code(tmx_status st);
+
+/* Strict parsers: the whole string must be a number in range, else exit 2 naming the option. */
+int64_t cli_int(const char *opt, const char *s, int64_t min, int64_t max);
+uint64_t cli_u64(const char *opt, const char *s);
+double cli_double(const char *opt, const char *s); /* finite values only */
+
+/* The topology options shared by every subcommand that takes a topology. */
+enum {
+    OPT_STEP = 256, OPT_SEED, OPT_WEIGHTS, OPT_ROWS, OPT_P, OPT_K, OPT_M, OPT_ETA, OPT_UNDIRECTED,
+    OPT_FORMAT, OPT_LIST, OPT_TABLE, OPT_TOL, OPT_TOPOLOGY, OPT_FIRST_FREE
+};
+#define CLI_TOPO_LONGOPTS                                                                          \
+    {"nodes", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, OPT_SEED},          \
+        {"weights", required_argument, NULL, OPT_WEIGHTS},                                         \
+        {"rows", required_argument, NULL, OPT_ROWS}, {"p", required_argument, NULL, OPT_P},        \
+        {"k", required_argument, NULL, OPT_K}, {"M", required_argument, NULL, OPT_M},              \
+        {"eta", required_argument, NULL, OPT_ETA},                                                 \
+        {"undirected", no_argument, NULL, OPT_UNDIRECTED},                                         \
+        {"topology", required_argument, NULL, OPT_TOPOLOGY}
+#define CLI_TOPO_HELP                                                                              \
+    "Topology options:\n"                                                                          \
+    "  -n, --nodes N         number of nodes (required except for file:PATH)\n"                   \
+    "      --seed S          seed of random topologies (er, matching, equistatic, equidyn; default 1)\n" \
+    "      --weights SCHEME  default | metropolis | uniform | lazy\n"                              \
+    "      --rows R          grid/torus rows (must divide n; default: largest divisor <= sqrt n)\n" \
+    "      --p P             er edge probability in (0, 1] (default 0.5)\n"                        \
+    "      --k K             base-k maximum degree (default 1)\n"                                  \
+    "      --M M             equistatic number of basis matrices (default ceil(log2 n))\n"         \
+    "      --eta ETA         equidyn laziness in (0, 1] (default 0.5)\n"                           \
+    "      --undirected      equistatic/equidyn: symmetrised basis\n"
+
+typedef struct cli_topo {
+    const char *name;
+    tmx_topo_params par;
+    int have_n;
+} cli_topo;
+
+void cli_topo_init(cli_topo *c);
+/* Handles one getopt_long result if it is a topology option; returns 1 if handled. */
+int cli_topo_option(cli_topo *c, int opt, const char *arg);
+/* Creates the topology or exits with a clear message. */
+tmx_topo *cli_topo_new(const cli_topo *c);
+
+/* JSON output helpers (values as %.17g, NaN/Inf as null, strings escaped). */
+void json_str(FILE *f, const char *s);
+void json_num(FILE *f, double x);
+
+#endif

@@ -1,0 +1,7 @@
+/* topomix CLI — the subcommands. */
+#ifndef TMX_COMMANDS_H
+#define TMX_COMMANDS_H
+
+int cmd_topo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,45 @@
+/* topomix — command-line entry point: dispatches to the subcommands. */
+#include "cli_common.h"
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *summary;
+} commands[] = {
+    {"topo", cmd_topo, "mixing matrices of every topology, their validation, Matrix Market output"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: topomix COMMAND [options]   (topomix COMMAND --help for each)\n\nCommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nOptions:\n  -h, --help     this help\n  -V, --version  print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    tmx_init();
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("topomix %s\n", TMX_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    usage(stderr);
+    fprintf(stderr, "topomix: unknown command '%s'\n", cmd);
+    return EXIT_USAGE;
+}
