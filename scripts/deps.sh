@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(
   gcc pkgconf meson ninja-build            # toolchain
   liblapacke-dev libopenblas-dev           # dense linear algebra (LAPACKE on OpenBLAS)
+  libarpack2-dev                           # iterative eigensolvers (ARPACK)
   libfftw3-dev libgsl-dev                  # FFTs, random numbers and numerics
   libcriterion-dev                         # tests
   gnuplot-nox                              # plots

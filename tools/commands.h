@@ -3,5 +3,7 @@
 #define TMX_COMMANDS_H
 
 int cmd_topo(int argc, char **argv);
+int cmd_gap(int argc, char **argv);
+int cmd_exact(int argc, char **argv);
 
 #endif

@@ -11,6 +11,8 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"topo", cmd_topo, "mixing matrices of every topology, their validation, Matrix Market output"},
+    {"gap", cmd_gap, "consensus rates: slem, ||W - J||_2, spectral gap; periodic and random rates; sweeps"},
+    {"exact", cmd_exact, "smallest number of steps after which a sequence averages exactly"},
 };
 
 static void usage(FILE *f)

@@ -116,14 +116,21 @@ tmx_status tmx_mm_read(FILE *f, tmx_csr *W)
     }
     int64_t n = rows;
     double maxcount = symmetric ? (double)n * ((double)n + 1) / 2 : (double)n * (double)n;
-    if (!coordinate) count = (long long)maxcount <= LLONG_MAX / 2 ? (long long)maxcount : LLONG_MAX;
-    if (count < 0 || (double)count > maxcount) {
+    if (coordinate && (double)count > maxcount) {
         st = tmx__error(TMX_EPARSE, "matrix market: line %ld: %lld entries cannot fit a %lld x %lld %s matrix",
                         r.lineno, count, rows, cols, symmetric ? "symmetric" : "general");
         goto cleanup;
     }
+    if (coordinate && count < 0) {
+        st = tmx__error(TMX_EPARSE, "matrix market: line %ld: negative entry count %lld", r.lineno, count);
+        goto cleanup;
+    }
+    /* an array file holds every entry: decide the size in floating point before any conversion */
+    double entries = coordinate ? (double)count : maxcount;
+    double stored_d = symmetric ? 2.0 * entries : entries;
+    TMX_TRY(tmx__check_bytes((double)(n + 1) * 8 + stored_d * 48, "matrix market file's matrix"));
+    if (!coordinate) count = (long long)maxcount; /* fits: it passed the memory check */
     int64_t stored = symmetric ? 2 * (int64_t)count : (int64_t)count;
-    TMX_TRY(tmx__check_bytes((double)(n + 1) * 8 + (double)stored * 48, "matrix market file's matrix"));
     ti = malloc((size_t)(stored ? stored : 1) * sizeof *ti);
     tj = malloc((size_t)(stored ? stored : 1) * sizeof *tj);
     tv = malloc((size_t)(stored ? stored : 1) * sizeof *tv);

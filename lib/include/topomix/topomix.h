@@ -4,8 +4,10 @@
 
 #include <topomix/csr.h>
 #include <topomix/error.h>
+#include <topomix/exact.h>
 #include <topomix/io.h>
 #include <topomix/mat.h>
+#include <topomix/spectral.h>
 #include <topomix/topo.h>
 #include <topomix/version.h> /* generated */
 

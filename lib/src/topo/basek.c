@@ -9,7 +9,8 @@
  * Hyper-hypercube HHC(N), for N whose prime factors are all ≤ K ("K-smooth"): write
  * N = f_0 f_1 … f_{d-1} with 2 ≤ f_r ≤ K and read a node's local index in mixed radix. Round r
  * averages every clique of the f_r nodes that differ only in digit r (stride f_0…f_{r-1}), weight
- * 1/f_r each. After the d rounds every node holds the mean: the product is J. N = 1 has d = 0 (W = I).
+ * 1/f_r each. After the d rounds every node holds the mean: the product is J. N = 1 has d = 0
+ * (W = I).
  * The reference factorises greedily (largest factor ≤ K first); we take the factorisation with the
  * fewest factors (iterative deepening, largest factors first, so it IS the greedy one whenever that
  * is already shortest: for every N ≤ 2·10^5 when k ≤ 6; it differs rarely, e.g. N = 216, k = 7:
@@ -21,13 +22,14 @@
  * consecutive nodes and splits into a_l sub-blocks of B_l = K^{p_l} consecutive nodes. With
  * S_t = n_t + … + n_{L-1} and H = p_0 + [a_0 > 1] (the rounds of HHC(n_0)):
  *   rounds 0 … H-1     every block runs HHC(n_l) (shorter ones repeat their rounds): block means.
- *   round H + t        (t = 0 … L-2) merge: the nodes of V_{>t}, ranked V_{L-1} first then V_{L-2}…,
- *                      each pair with one node of every sub-block of V_t (rank r ↔ offset B_t-1-r of
- *                      each sub-block; S_{t+1} < B_t, so there is room): weight n_t/(S_t a_t) on
- *                      each such edge, 1 - n_t/S_t on the high node's diagonal, 1 - n_t/(S_t a_t) on
- *                      the low one's. The unpaired nodes of V_t (all holding the same value at this
- *                      point) form cliques of ≤ K in index order ("inner edges" of the reference:
- *                      harmless for the product, useful when local updates intervene).
+ *   round H + t        (t = 0 … L-2) merge: the nodes of V_{>t}, ranked V_{L-1} first, then
+ *                      V_{L-2}, …, each pair with one node of every sub-block of V_t (rank r ↔
+ *                      offset B_t-1-r of each sub-block; S_{t+1} < B_t, so there is room): weight
+ *                      n_t/(S_t a_t) on each such edge, 1 - n_t/S_t on the high node's diagonal,
+ *                      1 - n_t/(S_t a_t) on the low one's. The unpaired nodes of V_t (all
+ *                      holding the same value at this point) form cliques of ≤ K in index order
+ *                      ("inner edges" of the reference: harmless for the product, useful when
+ *                      local updates intervene).
  *   rounds > H + t     V_t's sub-blocks run HHC(B_t) (p_t rounds, repeated while the period lasts;
  *                      a last block with p = 0 runs HHC(a_{L-1}) instead).
  * By induction each node of V_l (l > t) holds Σ_{t'≤t} n_{t'} x̄_{t'}/N + (S_{t+1}/N) x̄_l after
@@ -44,8 +46,9 @@
  * consecutive factors multiply to more than K, so d ≤ 2 log_K N + 1).
  *
  * Storage: O(log n) numbers (digits, factor lists); tmx__basek_matrix computes each row from them
- * in O(k + log n) time, so one W costs O(n (k + log n)) time and O(n k) memory. Every row stores its diagonal
- * (always > 0). Max degree: k = min(k, n-1) changes nothing (n ≤ k+1 is one clique, W = J). */
+ * in O(k + log n) time, so one W costs O(n (k + log n)) time and O(n k) memory. Every row stores
+ * its diagonal (always > 0). Max degree: k is clamped to n - 1, which changes nothing (n ≤ k + 1
+ * is one clique, W = J). */
 #include "basek.h"
 
 #include "../internal.h"
@@ -230,7 +233,8 @@ static void tmx__basek_clique(const tmx__basek_out *o, int64_t u, int64_t f, int
 }
 
 /* Row of u in round r of HHC h (rounds repeat with period h->nf). */
-static void tmx__basek_hhc_row(const tmx__basek_out *o, const tmx__basek_hhc *h, int64_t r, int64_t u)
+static void tmx__basek_hhc_row(const tmx__basek_out *o, const tmx__basek_hhc *h, int64_t r,
+                               int64_t u)
 {
     if (h->nf == 0) {
         tmx__basek_put(o, u, 1.0);
@@ -388,8 +392,8 @@ tmx_status tmx__basek_matrix(const tmx__basek *b, int64_t s, tmx_csr *W)
     tmx__builder bd = {0};
     if (!b || !W) return tmx__error(TMX_EINVAL, "base-k: NULL schedule or matrix");
     if (s < 0 || s >= b->period)
-        return tmx__error(TMX_EINVAL, "base-k: step %lld outside the period [0, %lld)", (long long)s,
-                          (long long)b->period);
+        return tmx__error(TMX_EINVAL, "base-k: step %lld outside the period [0, %lld)",
+                          (long long)s, (long long)b->period);
     int64_t n = b->n, row = b->K < n ? b->K : n; /* entries per row, diagonal included */
     if (row > INT64_MAX / n)
         return tmx__error(TMX_ENOMEM, "base-k: n=%lld with %lld entries per row overflows",

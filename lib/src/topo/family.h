@@ -21,6 +21,10 @@ typedef struct tmx__family {
     tmx_status (*build)(const tmx_topo *t, int64_t k, tmx_csr *out);
     /* Frees priv. May be NULL. */
     void (*release)(tmx_topo *t);
+    /* Circulant families only (else NULL): c ← the first row of W^(k) before the weight scheme's
+     * lazy step, as a dense array of rows·cols values (row-major r × c for the 2-D torus, 1 × n
+     * otherwise), so that w_ij = c[(j − i) mod shape]. Never forms W. */
+    tmx_status (*first_row)(const tmx_topo *t, int64_t k, double *c);
 } tmx__family;
 
 struct tmx_topo {
@@ -31,6 +35,7 @@ struct tmx_topo {
     int64_t period;      /* 1 static, P periodic, 0 random */
     int directed;
     int64_t rows, cols;  /* grid, torus */
+    int64_t crows, ccols; /* circulant shape for first_row: 1 × n, or r × c for the torus */
     void *priv;
 };
 
@@ -38,6 +43,14 @@ extern const tmx__family tmx__fam_complete, tmx__fam_ring, tmx__fam_dring, tmx__
     tmx__fam_grid, tmx__fam_torus, tmx__fam_hypercube, tmx__fam_er, tmx__fam_exp,
     tmx__fam_onepeer_exp, tmx__fam_onepeer_hypercube, tmx__fam_bipartite_exp, tmx__fam_matching,
     tmx__fam_base_k, tmx__fam_equistatic, tmx__fam_equidyn, tmx__fam_file;
+
+/* 1 when the topology's W^(k) are circulant (first_row available), and the circulant first row of
+ * W^(k) including the weight scheme (lazy). c has tmx_topo_n(t) entries. */
+int tmx__topo_is_circulant(const tmx_topo *t);
+tmx_status tmx__topo_first_row(const tmx_topo *t, int64_t k, double *c);
+void tmx__topo_circulant_shape(const tmx_topo *t, int64_t *rows, int64_t *cols);
+/* equidyn: W for a given shift a in 1..n-1 (used by exact enumeration of E[WᵀW]). */
+tmx_status tmx__equidyn_matrix(const tmx_topo *t, int64_t a, tmx_csr *W);
 
 /* Refuses (TMX_ENOMEM) a topology whose matrices would hold `entries` stored values. */
 tmx_status tmx__topo_check_entries(const tmx_topo *t, double entries);

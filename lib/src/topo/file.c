@@ -43,4 +43,4 @@ static void file_release(tmx_topo *t)
 const tmx__family tmx__fam_file = {
     {"file", TMX_TOPO_STATIC, 0, 0, "n read from the file (-n, if given, must match)",
      "file:PATH, a Matrix Market coordinate or array file"},
-    0, file_setup, file_build, file_release};
+    0, file_setup, file_build, file_release, NULL};

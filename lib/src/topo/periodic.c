@@ -31,10 +31,21 @@ static tmx_status onepeer_exp_build(const tmx_topo *t, int64_t k, tmx_csr *W)
     return tmx__builder_finish(&b);
 }
 
+static tmx_status onepeer_exp_first_row(const tmx_topo *t, int64_t k, double *c)
+{
+    if (t->n == 1) {
+        c[0] = 1.0;
+        return TMX_OK;
+    }
+    c[0] = 0.5;
+    c[(int64_t)1 << (k % t->tau)] = 0.5;
+    return TMX_OK;
+}
+
 const tmx__family tmx__fam_onepeer_exp = {
     {"onepeer-exp", TMX_TOPO_PERIODIC, 0, 0, "any n >= 1; exact averaging needs n a power of two",
      "one-peer exponential graph: 1/2 on i and i+2^(k mod tau)"},
-    0, onepeer_exp_setup, onepeer_exp_build, NULL};
+    0, onepeer_exp_setup, onepeer_exp_build, NULL, onepeer_exp_first_row};
 
 /* ---- onepeer-hypercube: i pairs with i XOR 2^(k mod tau) ------------------------------------ */
 
@@ -62,7 +73,7 @@ static tmx_status onepeer_hypercube_build(const tmx_topo *t, int64_t k, tmx_csr 
 const tmx__family tmx__fam_onepeer_hypercube = {
     {"onepeer-hypercube", TMX_TOPO_PERIODIC, 0, 1, "n a power of two",
      "pairs i and i XOR 2^(k mod tau), 1/2 each"},
-    0, onepeer_hypercube_setup, onepeer_hypercube_build, NULL};
+    0, onepeer_hypercube_setup, onepeer_hypercube_build, NULL, NULL};
 
 /* ---- bipartite-exp (SGP, Assran et al. 2019) -------------------------------------------------
  * Odd (active) nodes pick one even (passive) peer per step at offsets 1, 1+2, 1+4, … (1 + 2^t < n).
@@ -100,7 +111,7 @@ static tmx_status bipartite_build(const tmx_topo *t, int64_t k, tmx_csr *G)
 const tmx__family tmx__fam_bipartite_exp = {
     {"bipartite-exp", TMX_TOPO_PERIODIC, 0, 1, "n even",
      "SGP bipartite exponential graph: odd nodes pair with even ones at offsets 1, 1+2^t"},
-    0, bipartite_setup, bipartite_build, NULL};
+    0, bipartite_setup, bipartite_build, NULL, NULL};
 
 /* ---- base-k: Base-(k+1) graph (Takezawa et al. 2023) ---------------------------------------- */
 
@@ -128,4 +139,4 @@ static void basek_release(tmx_topo *t) { tmx__basek_free(t->priv); }
 const tmx__family tmx__fam_base_k = {
     {"base-k", TMX_TOPO_PERIODIC, 0, 0, "any n >= 1; k >= 1 (--k)",
      "Base-(k+1) graph: degree <= k, exact averaging after one period for every n"},
-    TMX__USES_K, basek_setup, basek_build, basek_release};
+    TMX__USES_K, basek_setup, basek_build, basek_release, NULL};

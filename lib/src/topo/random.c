@@ -117,7 +117,7 @@ static void er_release(tmx_topo *t)
 const tmx__family tmx__fam_er = {
     {"er", TMX_TOPO_STATIC, 1, 1, "any n >= 1; p in (0, 1] (--p, default 1/2)",
      "Erdos-Renyi G(n, p), redrawn until connected"},
-    TMX__USES_P, er_setup, er_build, er_release};
+    TMX__USES_P, er_setup, er_build, er_release, NULL};
 
 /* ---- matching: a uniformly random perfect matching each step ------------------------------- */
 
@@ -161,7 +161,7 @@ cleanup:
 const tmx__family tmx__fam_matching = {
     {"matching", TMX_TOPO_RANDOM, 1, 1, "any n >= 1 (one node idles when n is odd)",
      "random perfect matching each step, pairs average 1/2, 1/2"},
-    0, matching_setup, matching_build, NULL};
+    0, matching_setup, matching_build, NULL, NULL};
 
 /* ---- EquiTopo (Song et al. 2022) ------------------------------------------------------------
  * Basis W^(a) = I/n + ((n-1)/n) P^a with (P^a)_{i, (i+a) mod n} = 1, a = 1..n-1; the mean of the
@@ -237,7 +237,7 @@ static void equistatic_release(tmx_topo *t)
 const tmx__family tmx__fam_equistatic = {
     {"equistatic", TMX_TOPO_STATIC, 1, 0, "any n >= 2; 1 <= M <= n (--M, default ceil(log2 n))",
      "EquiTopo static: mean of M random shifts W^(a) = I/n + (n-1)/n P^a"},
-    TMX__USES_M | TMX__USES_UNDIRECTED, equistatic_setup, equistatic_build, equistatic_release};
+    TMX__USES_M | TMX__USES_UNDIRECTED, equistatic_setup, equistatic_build, equistatic_release, NULL};
 
 static tmx_status equidyn_setup(tmx_topo *t)
 {
@@ -250,14 +250,11 @@ static tmx_status equidyn_setup(tmx_topo *t)
     return tmx__topo_check_entries(t, 3.0 * (double)t->n);
 }
 
-static tmx_status equidyn_build(const tmx_topo *t, int64_t k, tmx_csr *W)
+tmx_status tmx__equidyn_matrix(const tmx_topo *t, int64_t a, tmx_csr *W)
 {
     int64_t n = t->n;
     double eta = t->par.eta;
-    gsl_rng *r = rng_for(t, STREAM_EQUIDYN, (uint64_t)k);
-    if (!r) return tmx__error(TMX_ENOMEM, "equidyn: out of memory");
-    int64_t a = 1 + (int64_t)gsl_rng_uniform_int(r, (unsigned long)(n - 1));
-    gsl_rng_free(r);
+    if (a < 1 || a >= n) return tmx__error(TMX_EINVAL, "equidyn: shift %lld outside 1..%lld", (long long)a, (long long)(n - 1));
     tmx__builder b;
     tmx_status st = tmx__builder_begin(&b, W, n, 3 * n);
     if (st != TMX_OK) return st;
@@ -266,10 +263,23 @@ static tmx_status equidyn_build(const tmx_topo *t, int64_t k, tmx_csr *W)
         push_basis_row(&b, n, i, a, eta, t->par.undirected);
         tmx__builder_end_row(&b);
     }
-    return tmx__builder_finish(&b);
+    st = tmx__builder_finish(&b);
+    if (st == TMX_OK && t->par.weights == TMX_WEIGHTS_LAZY) st = tmx__csr_lazy(W);
+    return st;
+}
+
+static tmx_status equidyn_build(const tmx_topo *t, int64_t k, tmx_csr *W)
+{
+    gsl_rng *r = rng_for(t, STREAM_EQUIDYN, (uint64_t)k);
+    if (!r) return tmx__error(TMX_ENOMEM, "equidyn: out of memory");
+    int64_t a = 1 + (int64_t)gsl_rng_uniform_int(r, (unsigned long)(t->n - 1));
+    gsl_rng_free(r);
+    tmx_topo u = *t; /* the registry applies lazy weights itself after build */
+    u.par.weights = TMX_WEIGHTS_DEFAULT;
+    return tmx__equidyn_matrix(&u, a, W);
 }
 
 const tmx__family tmx__fam_equidyn = {
     {"equidyn", TMX_TOPO_RANDOM, 1, 0, "any n >= 2; eta in (0, 1] (--eta, default 1/2)",
      "EquiTopo dynamic: one-peer lazy step (1-eta) I + eta W^(a), random a each step"},
-    TMX__USES_ETA | TMX__USES_UNDIRECTED, equidyn_setup, equidyn_build, NULL};
+    TMX__USES_ETA | TMX__USES_UNDIRECTED, equidyn_setup, equidyn_build, NULL, NULL};

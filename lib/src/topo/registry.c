@@ -99,6 +99,7 @@ tmx_status tmx_topo_new(const char *name, const tmx_topo_params *p, tmx_topo **o
         return st;
     }
     t->tau = tmx__ceil_log2(t->n); /* file: n is known only now */
+    if (t->crows == 0) t->crows = 1, t->ccols = t->n;
     *out = t;
     return TMX_OK;
 }
@@ -152,6 +153,29 @@ tmx_status tmx_topo_weights(const tmx_topo *t, int64_t k, tmx_csr *W)
         st = t->fam->build(t, step, W);
     }
     if (st == TMX_OK && t->par.weights == TMX_WEIGHTS_LAZY) st = tmx__csr_lazy(W);
+    return st;
+}
+
+int tmx__topo_is_circulant(const tmx_topo *t) { return t->fam->first_row != NULL; }
+
+void tmx__topo_circulant_shape(const tmx_topo *t, int64_t *rows, int64_t *cols)
+{
+    *rows = t->crows;
+    *cols = t->ccols;
+}
+
+tmx_status tmx__topo_first_row(const tmx_topo *t, int64_t k, double *c)
+{
+    if (!t->fam->first_row)
+        return tmx__error(TMX_EUNSUP, "%s is not circulant: no closed form through the DFT", t->fam->info.name);
+    if (k < 0) return tmx__error(TMX_EINVAL, "step must be >= 0, got %lld", (long long)k);
+    int64_t step = t->period > 0 ? k % t->period : k;
+    for (int64_t j = 0; j < t->n; j++) c[j] = 0.0;
+    tmx_status st = t->fam->first_row(t, step, c);
+    if (st == TMX_OK && t->par.weights == TMX_WEIGHTS_LAZY) {
+        for (int64_t j = 0; j < t->n; j++) c[j] *= 0.5;
+        c[0] += 0.5;
+    }
     return st;
 }
 

@@ -13,6 +13,20 @@ tmx_status tmx__topo_check_entries(const tmx_topo *t, double entries)
     return tmx__check_bytes(entries * (sizeof(int64_t) + sizeof(double)) * 1.25, what);
 }
 
+/* First row of the Metropolis/uniform weights of a vertex-transitive graph, from node 0's
+ * neighbours at the given offsets (duplicates and self-offsets merge: a simple graph). Every node
+ * has the same degree d, so both schemes give 1/(d+1) per edge. */
+static void graph_first_row(double *c, int64_t len, const int64_t *off, int count)
+{
+    int64_t d = 0;
+    for (int q = 0; q < count; q++)
+        if (off[q] != 0 && c[off[q]] == 0.0) c[off[q]] = 1.0, d++;
+    for (int q = 0; q < count; q++)
+        if (off[q] != 0) c[off[q]] = 1.0 / (double)(d + 1);
+    c[0] = 1.0 - (double)d / (double)(d + 1);
+    (void)len;
+}
+
 /* ---- complete: W = J ---------------------------------------------------------------------- */
 
 static tmx_status complete_setup(tmx_topo *t) { return tmx__topo_check_entries(t, (double)t->n * (double)t->n); }
@@ -32,9 +46,16 @@ static tmx_status complete_build(const tmx_topo *t, int64_t k, tmx_csr *G)
     return tmx__builder_finish(&b);
 }
 
+static tmx_status complete_first_row(const tmx_topo *t, int64_t k, double *c)
+{
+    (void)k;
+    for (int64_t j = 0; j < t->n; j++) c[j] = 1.0 / (double)t->n;
+    return TMX_OK;
+}
+
 const tmx__family tmx__fam_complete = {
     {"complete", TMX_TOPO_STATIC, 0, 1, "any n >= 1 (dense: n^2 entries)", "all-to-all, W = J"},
-    0, complete_setup, complete_build, NULL};
+    0, complete_setup, complete_build, NULL, complete_first_row};
 
 /* ---- ring: undirected cycle ---------------------------------------------------------------- */
 
@@ -55,9 +76,17 @@ static tmx_status ring_build(const tmx_topo *t, int64_t k, tmx_csr *G)
 
 static tmx_status ring_setup(tmx_topo *t) { return tmx__topo_check_entries(t, 3.0 * (double)t->n); }
 
+static tmx_status ring_first_row(const tmx_topo *t, int64_t k, double *c)
+{
+    (void)k;
+    int64_t off[2] = {1 % t->n, (t->n - 1) % t->n};
+    graph_first_row(c, t->n, off, 2);
+    return TMX_OK;
+}
+
 const tmx__family tmx__fam_ring = {
     {"ring", TMX_TOPO_STATIC, 0, 1, "any n >= 1", "undirected cycle (1/3 on i-1, i, i+1)"},
-    0, ring_setup, ring_build, NULL};
+    0, ring_setup, ring_build, NULL, ring_first_row};
 
 /* ---- dring: directed ring, w_ii = w_{i,i-1} = 1/2 ----------------------------------------- */
 
@@ -86,9 +115,21 @@ static tmx_status dring_setup(tmx_topo *t)
     return tmx__topo_check_entries(t, 2.0 * (double)t->n);
 }
 
+static tmx_status dring_first_row(const tmx_topo *t, int64_t k, double *c)
+{
+    (void)k;
+    if (t->n == 1) {
+        c[0] = 1.0;
+        return TMX_OK;
+    }
+    c[0] = 0.5;
+    c[t->n - 1] = 0.5; /* w_{0, n-1} */
+    return TMX_OK;
+}
+
 const tmx__family tmx__fam_dring = {
     {"dring", TMX_TOPO_STATIC, 0, 0, "any n >= 1", "directed ring: w_ii = w_{i,i-1} = 1/2"},
-    0, dring_setup, dring_build, NULL};
+    0, dring_setup, dring_build, NULL, dring_first_row};
 
 /* ---- star: hub 0 --------------------------------------------------------------------------- */
 
@@ -113,7 +154,7 @@ static tmx_status star_setup(tmx_topo *t) { return tmx__topo_check_entries(t, 3.
 
 const tmx__family tmx__fam_star = {
     {"star", TMX_TOPO_STATIC, 0, 1, "any n >= 1", "hub 0 linked to every other node"},
-    0, star_setup, star_build, NULL};
+    0, star_setup, star_build, NULL, NULL};
 
 /* ---- grid and torus: r x c meshes, node i = a*c + b ---------------------------------------- */
 
@@ -127,8 +168,8 @@ static tmx_status mesh_setup(tmx_topo *t)
         return tmx__error(TMX_EINVAL, "%s: rows=%lld does not divide n=%lld", t->fam->info.name,
                           (long long)r, (long long)n);
     }
-    t->rows = r;
-    t->cols = n / r;
+    t->rows = t->crows = r;
+    t->cols = t->ccols = n / r;
     return tmx__topo_check_entries(t, 5.0 * (double)n);
 }
 
@@ -172,11 +213,21 @@ static tmx_status torus_build(const tmx_topo *t, int64_t k, tmx_csr *G)
 
 const tmx__family tmx__fam_grid = {
     {"grid", TMX_TOPO_STATIC, 0, 1, "any n >= 1; rows must divide n", "r x c 2-D mesh without wrap-around"},
-    TMX__USES_ROWS, mesh_setup, grid_build, NULL};
+    TMX__USES_ROWS, mesh_setup, grid_build, NULL, NULL};
+
+/* Torus first row in the r × c layout: node (a, b) ↦ a·c + b, offsets (±1, 0), (0, ±1). */
+static tmx_status torus_first_row(const tmx_topo *t, int64_t k, double *cr)
+{
+    (void)k;
+    int64_t r = t->rows, c = t->cols;
+    int64_t off[4] = {(1 % r) * c, ((r - 1) % r) * c, 1 % c, (c - 1) % c};
+    graph_first_row(cr, t->n, off, 4);
+    return TMX_OK;
+}
 
 const tmx__family tmx__fam_torus = {
     {"torus", TMX_TOPO_STATIC, 0, 1, "any n >= 1; rows must divide n", "r x c 2-D mesh with wrap-around"},
-    TMX__USES_ROWS, mesh_setup, torus_build, NULL};
+    TMX__USES_ROWS, mesh_setup, torus_build, NULL, torus_first_row};
 
 /* ---- hypercube: n = 2^tau, neighbours differ in one bit ------------------------------------- */
 
@@ -202,7 +253,7 @@ static tmx_status hypercube_build(const tmx_topo *t, int64_t k, tmx_csr *G)
 
 const tmx__family tmx__fam_hypercube = {
     {"hypercube", TMX_TOPO_STATIC, 0, 1, "n a power of two", "neighbours differ in one bit, weights 1/(tau+1)"},
-    0, hypercube_setup, hypercube_build, NULL};
+    0, hypercube_setup, hypercube_build, NULL, NULL};
 
 /* ---- exp: static exponential graph ---------------------------------------------------------- */
 
@@ -231,6 +282,15 @@ static tmx_status exp_build(const tmx_topo *t, int64_t k, tmx_csr *W)
     return tmx__builder_finish(&b);
 }
 
+static tmx_status exp_first_row(const tmx_topo *t, int64_t k, double *c)
+{
+    (void)k;
+    double w = 1.0 / (double)(t->tau + 1);
+    c[0] = w;
+    for (int64_t s = 0; s < t->tau; s++) c[(int64_t)1 << s] = w;
+    return TMX_OK;
+}
+
 const tmx__family tmx__fam_exp = {
     {"exp", TMX_TOPO_STATIC, 0, 0, "any n >= 1", "static exponential graph: 1/(tau+1) on i and i+2^t"},
-    0, exp_setup, exp_build, NULL};
+    0, exp_setup, exp_build, NULL, exp_first_row};

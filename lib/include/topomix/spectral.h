@@ -1,0 +1,102 @@
+/* topomix — consensus rates: SLEM, ‖W − J‖₂ and the spectral gap of static W, rates of periodic
+ * and random sequences (REFERENCE.md §2). */
+#ifndef TMX_SPECTRAL_H
+#define TMX_SPECTRAL_H
+
+#include <stdint.h>
+#include <topomix/csr.h>
+#include <topomix/error.h>
+#include <topomix/export.h>
+#include <topomix/topo.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How a rate is computed. */
+typedef enum tmx_method {
+    TMX_METHOD_AUTO = 0,      /**< dft for circulant topologies, dense up to TMX_DENSE_MAX_N, else iterative */
+    TMX_METHOD_DENSE = 1,     /**< LAPACKE on OpenBLAS, O(n^3) time, O(n^2) memory */
+    TMX_METHOD_DFT = 2,       /**< FFTW closed form of a circulant W, O(n log n); never forms W */
+    TMX_METHOD_ITERATIVE = 3  /**< ARPACK (implicitly restarted Lanczos/Arnoldi) on the sparse W − J */
+} tmx_method;
+
+/** Largest n for which AUTO picks the dense path for a non-circulant W. */
+#define TMX_DENSE_MAX_N 4096
+
+/** Rates of one mixing matrix. For doubly stochastic W, slem = ρ(W − J), the largest modulus of the
+ *  eigenvalues of W once the eigenvalue 1 of the vector 1 is removed; beta = ‖W − J‖₂ (largest
+ *  singular value), the factor that bounds ‖XW − X̄‖ ≤ β‖X − X̄‖. They coincide for normal W (all
+ *  symmetric and all circulant matrices). gap = 1 − slem, computed directly (not as 1 − slem in
+ *  floating point) where the structure allows, so tiny gaps keep their digits. */
+typedef struct tmx_rate {
+    double slem, beta, gap;
+    tmx_method method;  /**< the method that produced the values */
+    double residual;    /**< iterative: largest residual ‖A v − θ v‖ of the reported values; else 0 */
+    int64_t iterations; /**< iterative: operator applications; else 0 */
+} tmx_rate;
+
+/** Parses "auto", "dense", "dft", "iterative". */
+TMX_API tmx_status tmx_method_parse(const char *s, tmx_method *out);
+TMX_API const char *tmx_method_name(tmx_method m);
+
+/** Rates of W^(k) of a topology. DFT is refused (TMX_EUNSUP, with a message) for non-circulant
+ *  topologies; DENSE is refused (TMX_ENOMEM) when n × n doubles would exceed memory. */
+TMX_API tmx_status tmx_rate_topo(const tmx_topo *t, int64_t k, tmx_method m, tmx_rate *out);
+
+/** Rates of any square W (dense or iterative; AUTO picks by size). */
+TMX_API tmx_status tmx_rate_csr(const tmx_csr *W, tmx_method m, tmx_rate *out);
+
+/** Rates of a periodic topology: period P, period_rate = max over phases k of
+ *  ‖W^(k+P−1)…W^(k) − J‖₂, and step_rate = period_rate^(1/P). */
+typedef struct tmx_seq_rate {
+    int64_t period;
+    double period_rate, step_rate;
+    tmx_method method;
+} tmx_seq_rate;
+
+TMX_API tmx_status tmx_rate_periodic(const tmx_topo *t, tmx_method m, tmx_seq_rate *out);
+
+/** Expected rate p of a random topology (Koloskova et al. 2020): 1 − p = λ_max(E[WᵀW] − J).
+ *  exact != 0 when E[WᵀW] was formed by enumerating every outcome; otherwise it is a Monte Carlo
+ *  mean over `samples` draws (steps 0..samples−1 of the seeded stream) and stderr_p is the
+ *  standard error of p from 10 batch means. Caveat: λ_max of a sample mean is biased upward
+ *  (p downward) by the sampling noise, most when the spectrum of E[WᵀW] − J is degenerate; the
+ *  standard error does not include that bias, which shrinks as O(√(n/samples)). Exact paths:
+ *  equidyn (every shift enumerated) and matching with default weights (closed form by
+ *  exchangeability). Dense: n ≤ 2048. */
+typedef struct tmx_random_rate {
+    double p, one_minus_p, stderr_p;
+    int64_t samples;
+    int exact;
+} tmx_random_rate;
+
+TMX_API tmx_status tmx_rate_random(const tmx_topo *t, int64_t samples, tmx_random_rate *out);
+
+/** Name of the OpenBLAS kernel set in use ("SkylakeX", "Prescott", …), or "unknown". */
+TMX_API const char *tmx_blas_corename(void);
+
+/** Makes OpenBLAS use its AVX-512 kernels where it failed to pick them. OpenBLAS chooses its
+ *  kernels once, when it loads; 0.3.21 does not recognise several AVX-512 CPUs (recent Intel models
+ *  under KVM, AMD Zen 4/5) and falls back to SSE3 ("Prescott") or AVX2 ("Haswell") kernels, 1.3–8×
+ *  slower. When OPENBLAS_CORETYPE is unset, the CPU supports AVX-512 (F, CD, BW, DQ, VL) and
+ *  tmx_blas_corename() names a kernel set without AVX-512, this sets OPENBLAS_CORETYPE=SkylakeX and
+ *  TMX_BLAS_REEXEC=<the replaced kernel name> in the environment and re-executes the running
+ *  program (execv of /proc/self/exe with @p argv). In the new process OPENBLAS_CORETYPE is set, so
+ *  a second call returns 0; the caller can tell that a re-execution happened, and from which
+ *  kernels, by getenv("TMX_BLAS_REEXEC"), and should say so. Prints nothing.
+ *
+ *  Because it replaces the process, call it first thing in main(), before any output, threads or
+ *  other state that would be lost. Not thread-safe (it modifies the environment).
+ *
+ *  @param[in] argv main()'s argv (NULL-terminated), passed unchanged to the new process.
+ *  @returns 0 when nothing needed doing (OPENBLAS_CORETYPE already set, no AVX-512, or AVX-512
+ *           kernels already in use); does not return when it re-executes; -1 when it should have
+ *           re-executed but could not (argv NULL, or execv failed: errno says why), with the
+ *           environment left unchanged. */
+TMX_API int tmx_blas_fix_coretype(char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,36 @@
+/* topomix — dense (LAPACKE) and iterative (ARPACK) spectral kernels. Internal. */
+#ifndef TMX_SPECTRAL_KERNELS_H
+#define TMX_SPECTRAL_KERNELS_H
+
+#include <stdint.h>
+#include <topomix/mat.h>
+
+#include "../internal.h"
+
+/* ---- dense, LAPACKE on OpenBLAS; A (n × n, column-major) is overwritten ---------------------- */
+
+/* Largest |λ| of a symmetric A: eigenvalues only (no eigenvectors). */
+tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out);
+/* Largest |λ| of a general A (dgeev, eigenvalues only). */
+tmx_status tmx__dense_gen_maxabs(tmx_mat *A, double *out);
+/* Largest singular value of A (singular values only). */
+tmx_status tmx__dense_norm2(tmx_mat *A, double *out);
+
+/* ---- iterative, ARPACK, on an operator y = A x (x, y of length n, not aliased) --------------- */
+
+typedef void (*tmx__op)(const double *x, double *y, void *ctx);
+
+typedef struct tmx__iter_result {
+    double value;      /* the requested quantity */
+    double residual;   /* ‖A v − θ v‖ (or ‖AᵀA v − σ² v‖ / σ for norm2) of the converged vector */
+    int64_t applies;   /* operator applications */
+} tmx__iter_result;
+
+/* Largest |λ| of a symmetric operator (dsaupd, which='LM'). */
+tmx_status tmx__op_sym_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__iter_result *r);
+/* Largest |λ| of a general operator (dnaupd, which='LM'). */
+tmx_status tmx__op_gen_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__iter_result *r);
+/* Largest singular value of A from AᵀA (dsaupd on x ↦ Aᵀ(Ax)). */
+tmx_status tmx__op_norm2(int64_t n, tmx__op A, tmx__op At, void *ctx, double tol, tmx__iter_result *r);
+
+#endif

@@ -1,0 +1,181 @@
+/* Benchmark: largest |λ| of a dense symmetric matrix, ours (tmx__dense_sym_maxabs: LAPACKE dsytrd
+ * + dstebz at both ends of the spectrum) against NumPy (numpy.linalg.eigvalsh: LAPACK dsyevd,
+ * eigenvalues only), both on the system OpenBLAS with the same kernels, at n = 1024, 2048, 4096
+ * (or the sizes given as arguments). Medians of 3 runs; NumPy is timed inside Python
+ * (bench_dense.py), so interpreter start-up is not counted.
+ *
+ * OpenBLAS 0.3.21 picks slow non-AVX-512 kernels on some AVX-512 CPUs; tmx_blas_fix_coretype
+ * re-executes this program with OPENBLAS_CORETYPE=SkylakeX when so, and NumPy gets the same
+ * OPENBLAS_CORETYPE, so the comparison is kernel for kernel. */
+#include "spectral/kernels.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <topomix/spectral.h>
+#include <unistd.h>
+
+#ifndef BENCH_DENSE_PY
+#define BENCH_DENSE_PY "bench_dense.py"
+#endif
+#define RUNS 3
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* splitmix64 in [0, 1) */
+static double unit(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return (double)((z ^ (z >> 31)) >> 11) * 0x1p-53;
+}
+
+/* Random symmetric B with entries U(0, 1), scaled D B D by 10 symmetric Sinkhorn steps
+ * (x ← √(x / Bx)) so that its row and column sums are near 1: the same kind as bench_dense.py. */
+static int make_matrix(tmx_mat *W, size_t n)
+{
+    if (tmx_mat_init(W, n, n) != TMX_OK) return -1;
+    double *x = malloc(n * sizeof *x), *bx = malloc(n * sizeof *bx);
+    if (!x || !bx) {
+        free(x);
+        free(bx);
+        return -1;
+    }
+    uint64_t s = 1;
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i <= j; i++) W->data[i + j * n] = W->data[j + i * n] = unit(&s);
+    for (size_t i = 0; i < n; i++) x[i] = 1.0;
+    for (int it = 0; it < 10; it++) {
+        for (size_t i = 0; i < n; i++) bx[i] = 0.0;
+        for (size_t j = 0; j < n; j++)
+            for (size_t i = 0; i < n; i++) bx[i] += W->data[i + j * n] * x[j];
+        for (size_t i = 0; i < n; i++) x[i] = sqrt(x[i] / bx[i]);
+    }
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < n; i++) W->data[i + j * n] *= x[i] * x[j];
+    free(x);
+    free(bx);
+    return 0;
+}
+
+/* Runs bench_dense.py N; fills its output line. OPENBLAS_CORETYPE=core in its environment. */
+static int run_numpy(size_t n, const char *core, char *line, size_t len)
+{
+    int fd[2];
+    if (pipe(fd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        char nbuf[32];
+        snprintf(nbuf, sizeof nbuf, "%zu", n);
+        dup2(fd[1], STDOUT_FILENO);
+        close(fd[0]);
+        close(fd[1]);
+        if (core) setenv("OPENBLAS_CORETYPE", core, 1);
+        char *args[] = {(char *)"python3", (char *)BENCH_DENSE_PY, nbuf, NULL};
+        execv("/usr/bin/python3", args);
+        _exit(127);
+    }
+    close(fd[1]);
+    FILE *f = fdopen(fd[0], "r");
+    line[0] = '\0';
+    if (f) {
+        char buf[512];
+        while (fgets(buf, sizeof buf, f))
+            if (strncmp(buf, "seconds=", 8) == 0) snprintf(line, len, "%s", buf);
+        fclose(f);
+    } else {
+        close(fd[0]);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return (WIFEXITED(status) && WEXITSTATUS(status) == 0 && line[0]) ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    /* First thing: may replace this process with one that uses OpenBLAS's AVX-512 kernels. */
+    if (tmx_blas_fix_coretype(argv) != 0)
+        fprintf(stderr, "note: could not re-execute with OPENBLAS_CORETYPE=SkylakeX: %s\n",
+                strerror(errno));
+    const char *replaced = getenv("TMX_BLAS_REEXEC");
+    if (replaced)
+        printf("note: OpenBLAS picked its %s kernels on this AVX-512 CPU; re-executed with "
+               "OPENBLAS_CORETYPE=SkylakeX\n",
+               replaced);
+    const char *ours = tmx_blas_corename();
+    /* NumPy gets the kernels we run with: our OPENBLAS_CORETYPE (SkylakeX after a re-execution),
+     * or, when none is set, the name OpenBLAS chose for us. */
+    const char *env = getenv("OPENBLAS_CORETYPE");
+    const char *numpy_core = (env && *env) ? env : ours;
+
+    size_t sizes[16] = {1024, 2048, 4096};
+    int count = 3;
+    if (argc > 1) {
+        count = 0;
+        for (int a = 1; a < argc && count < 16; a++) sizes[count++] = (size_t)strtoull(argv[a], NULL, 10);
+    }
+
+    printf("largest |eigenvalue| of a dense symmetric n x n matrix (random, near doubly stochastic), "
+           "eigenvalues only, median of %d runs\n", RUNS);
+    printf("  ours : tmx__dense_sym_maxabs = LAPACKE dsytrd('L') + dstebz at both ends; OpenBLAS "
+           "kernels %s\n", ours);
+    printf("  numpy: numpy.linalg.eigvalsh = LAPACK dsyevd('N'), run with OPENBLAS_CORETYPE=%s, "
+           "same system OpenBLAS\n", numpy_core);
+    printf("%6s %10s %10s %11s  %-10s %s\n", "n", "ours [s]", "numpy [s]", "ours/numpy", "np kernels",
+           "max|lambda| ours, numpy");
+    int rc = 0;
+    for (int q = 0; q < count; q++) {
+        size_t n = sizes[q];
+        tmx_mat W = {0}, A = {0};
+        if (n == 0 || make_matrix(&W, n) != 0 || tmx_mat_init(&A, n, n) != TMX_OK) {
+            printf("%6zu cannot build the matrix\n", n);
+            tmx_mat_destroy(&W);
+            rc = 1;
+            continue;
+        }
+        double t[RUNS], value = 0.0;
+        for (int r = 0; r < RUNS; r++) {
+            memcpy(A.data, W.data, n * n * sizeof(double));
+            double t0 = now();
+            tmx_status st = tmx__dense_sym_maxabs(&A, &value);
+            t[r] = now() - t0;
+            if (st != TMX_OK) {
+                printf("%6zu ours failed: %s\n", n, tmx_last_error());
+                rc = 1;
+            }
+        }
+        qsort(t, RUNS, sizeof *t, cmp);
+        tmx_mat_destroy(&W);
+        tmx_mat_destroy(&A);
+
+        char line[512], core[64] = "?";
+        double np_s = 0.0, np_value = 0.0;
+        if (run_numpy(n, numpy_core, line, sizeof line) != 0 ||
+            sscanf(line, "seconds=%lf core=%63s numpy=%*s maxabs=%lf", &np_s, core, &np_value) != 3) {
+            printf("%6zu %10.4f %10s (running %s failed)\n", n, t[RUNS / 2], "-", BENCH_DENSE_PY);
+            rc = 1;
+            continue;
+        }
+        printf("%6zu %10.4f %10.4f %11.3f  %-10s %.15g, %.15g\n", n, t[RUNS / 2], np_s,
+               t[RUNS / 2] / np_s, core, value, np_value);
+        fflush(stdout);
+    }
+    return rc;
+}

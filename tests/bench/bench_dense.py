@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""NumPy side of the dense-eig benchmark: numpy.linalg.eigvalsh (LAPACK dsyevd, eigenvalues only) on
+a random symmetric, nearly doubly stochastic n x n matrix (the kind bench_dense.c builds).
+
+Usage: bench_dense.py N [RUNS]   (RUNS defaults to 3)
+Prints one line: seconds=<median> core=<OpenBLAS kernels> numpy=<version> maxabs=<max |lambda|>
+The kernels are OpenBLAS's choice unless OPENBLAS_CORETYPE is set in the environment.
+"""
+import ctypes
+import statistics
+import sys
+import time
+
+import numpy as np
+
+
+def openblas_core():
+    """The kernel set of the OpenBLAS that NumPy loaded, or 'unknown'."""
+    libs = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1] if len(line.split()) >= 6 else ""
+            if "openblas" in path and ".so" in path:
+                libs.add(path)
+    for path in sorted(libs):
+        try:
+            fn = ctypes.CDLL(path).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        fn.restype = ctypes.c_char_p
+        return fn().decode()
+    return "unknown"
+
+
+def matrix(n, seed=1):
+    """Entries U(0,1), symmetric, then symmetric Sinkhorn scaling D B D (row sums near 1)."""
+    rng = np.random.default_rng(seed)
+    b = rng.random((n, n))
+    b = np.triu(b) + np.triu(b, 1).T
+    x = np.ones(n)
+    for _ in range(10):
+        x = np.sqrt(x / (b @ x))
+    return x[:, None] * b * x[None, :]
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit("usage: bench_dense.py N [RUNS]")
+    n = int(sys.argv[1])
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    w = matrix(n)
+    times, maxabs = [], 0.0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        lam = np.linalg.eigvalsh(w)
+        times.append(time.perf_counter() - t0)
+        maxabs = max(abs(lam[0]), abs(lam[-1]))
+    print(f"seconds={statistics.median(times):.6f} core={openblas_core()} numpy={np.__version__} "
+          f"maxabs={maxabs:.17g}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# Command-line tests of topomix: help and usage exits, the topology list, JSON output, golden
+# Matrix Market files, and a table of bad inputs that must each exit 2 with one line on stderr.
+#
+#   run_cli_tests.sh PATH_TO_topomix
+#
+# Prints TAP (the plan comes last); exits non-zero if any check failed.
+set -u
+
+TOPOMIX=${1:?usage: run_cli_tests.sh PATH_TO_topomix}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/topomix-cli.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+PY=
+for p in /usr/bin/python3 python3; do
+    if command -v "$p" >/dev/null 2>&1; then PY=$p; break; fi
+done
+
+count=0
+failed=0
+
+# '#' would start a TAP directive inside a description: drop it.
+ok() { count=$((count + 1)); echo "ok $count - ${1//#/}"; }
+not_ok() {
+    count=$((count + 1)); failed=$((failed + 1))
+    echo "not ok $count - ${1//#/}"
+    shift
+    local line
+    for line in "$@"; do printf '# %s\n' "$line"; done
+}
+skip() { count=$((count + 1)); echo "ok $count - $1 # SKIP $2"; }
+
+# run ARGS...: runs topomix with a time limit; sets rc, and leaves stdout/stderr in $TMP/out, $TMP/err.
+run() {
+    timeout 60 "$TOPOMIX" "$@" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+}
+
+# A crash (signal: exit >= 128, 124 from timeout) or a sanitizer report is always a failure.
+crashed() {
+    [ "$rc" -ge 124 ] || grep -qE 'Sanitizer|runtime error:' "$TMP/err"
+}
+
+stderr_tail() { head -c 600 "$TMP/err" | sed 's/^/stderr: /'; }
+
+# ---- help, usage, version ------------------------------------------------------------------
+
+run --help
+if [ "$rc" -eq 0 ] && grep -q Usage "$TMP/out"; then ok "topomix --help exits 0 with Usage on stdout"
+else not_ok "topomix --help exits 0 with Usage on stdout" "rc=$rc"; fi
+
+run topo --help
+if [ "$rc" -eq 0 ] && grep -q Usage "$TMP/out" && [ ! -s "$TMP/err" ]; then
+    ok "topomix topo --help exits 0 with Usage on stdout"
+else not_ok "topomix topo --help exits 0 with Usage on stdout" "rc=$rc"; fi
+
+run topo --no-such-option
+if [ "$rc" -eq 2 ] && grep -q Usage "$TMP/err" && ! crashed; then
+    ok "topomix topo --no-such-option exits 2 with Usage on stderr"
+else not_ok "topomix topo --no-such-option exits 2 with Usage on stderr" "rc=$rc"; fi
+
+run --no-such-option
+if [ "$rc" -eq 2 ] && grep -q Usage "$TMP/err" && ! crashed; then
+    ok "topomix --no-such-option exits 2 with Usage on stderr"
+else not_ok "topomix --no-such-option exits 2 with Usage on stderr" "rc=$rc"; fi
+
+run
+if [ "$rc" -eq 2 ] && grep -q Usage "$TMP/err"; then ok "topomix without a command exits 2 with Usage on stderr"
+else not_ok "topomix without a command exits 2 with Usage on stderr" "rc=$rc"; fi
+
+run --version
+if [ "$rc" -eq 0 ] && grep -qE '^topomix [0-9]+\.[0-9]+\.[0-9]+' "$TMP/out"; then ok "topomix --version exits 0 and prints the version"
+else not_ok "topomix --version exits 0 and prints the version" "rc=$rc" "$(cat "$TMP/out")"; fi
+
+# ---- the registry ----------------------------------------------------------------------------
+
+run topo --list
+if [ "$rc" -ne 0 ]; then
+    not_ok "topo --list exits 0" "rc=$rc"
+else
+    ok "topo --list exits 0"
+    missing=
+    for name in complete ring dring star grid torus hypercube er exp onepeer-exp onepeer-hypercube \
+        bipartite-exp matching base-k equistatic equidyn file:PATH; do
+        grep -qE "^$name( |\$)" "$TMP/out" || missing="$missing $name"
+    done
+    if [ -z "$missing" ]; then ok "topo --list names all 17 topologies"
+    else not_ok "topo --list names all 17 topologies" "missing:$missing"; fi
+fi
+
+run topo --table -n 16
+if [ "$rc" -eq 0 ] && [ "$(grep -cE '^(complete|ring|exp|base-k|equidyn) ' "$TMP/out")" -eq 5 ] && ! crashed; then
+    ok "topo --table -n 16 exits 0 with a row per topology"
+else not_ok "topo --table -n 16 exits 0 with a row per topology" "rc=$rc" "$(stderr_tail)"; fi
+
+# ---- JSON output -----------------------------------------------------------------------------
+
+json_case() { # DESCRIPTION PYTHON-ASSERTION ARGS...
+    local desc=$1 check=$2
+    shift 2
+    if [ -z "$PY" ]; then skip "$desc" "no python3"; return; fi
+    run "$@"
+    if [ "$rc" -ne 0 ]; then not_ok "$desc" "rc=$rc" "$(stderr_tail)"; return; fi
+    if "$PY" -c "import json, sys
+d = json.load(open(sys.argv[1]))
+assert $check, d" "$TMP/out" 2>"$TMP/pyerr"; then
+        ok "$desc"
+    else
+        not_ok "$desc" "$(head -c 600 "$TMP/pyerr")"
+    fi
+}
+
+json_case "topo ring -n 8 --format json parses, doubly stochastic, symmetric, connected" \
+    'd["n"] == 8 and d["nnz"] == 24 and d["doubly_stochastic"] and d["symmetric"] and d["connected"]' \
+    topo ring -n 8 --format json
+json_case "topo exp -n 12 --format json parses, directed and doubly stochastic" \
+    'd["n"] == 12 and d["directed"] and d["doubly_stochastic"] and not d["symmetric"]' \
+    topo exp -n 12 --format json
+json_case "topo base-k -n 10 --k 2 --step 1 --format json parses, periodic" \
+    'd["n"] == 10 and d["kind"] == "periodic" and d["doubly_stochastic"] and d["period"] >= 1' \
+    topo base-k -n 10 --k 2 --step 1 --format json
+json_case "topo er -n 10 --seed 3 --format json parses, seed recorded" \
+    'd["params"]["seed"] == 3 and d["status"] == "ok" and d["doubly_stochastic"]' \
+    topo er -n 10 --seed 3 --format json
+json_case "topo matching -n 9 --step 4 --format json parses, period null" \
+    'd["period"] is None and d["doubly_stochastic"]' \
+    topo matching -n 9 --step 4 --format json
+
+json_case "gap exp -n 64 --check --format json: theorem holds (even n, equality)" \
+    'd["topology"] == "exp" and d["method"] == "dft" and d["check"]["holds"] and abs(d["slem"] - (1 - 2/7)) < 1e-12 and abs(d["spectral_gap"] - 2/7) < 1e-12' \
+    gap exp -n 64 --check --format json
+json_case "gap exp -n 63 --check --format json: theorem holds (odd n, strict)" \
+    'd["check"]["holds"] and d["slem"] < 1 - 2/7 and abs(d["beta"] - d["slem"]) < 1e-12' \
+    gap exp -n 63 --check --format json
+json_case "gap onepeer-exp -n 32 --format json: periodic fields, exact product" \
+    'd["period"] == 5 and d["period_rate"] < 1e-12 and "step_rate" in d and d["method"] == "dft"' \
+    gap onepeer-exp -n 32 --format json
+json_case "gap grid -n 64 --format json: dense method, all output fields" \
+    'd["method"] == "dense" and all(k in d for k in ("topology", "n", "slem", "beta", "spectral_gap"))' \
+    gap grid -n 64 --format json
+json_case "gap grid -n 5000 --format json: iterative with a residual" \
+    'd["method"] == "iterative" and d["residual"] < 1e-6 and 0 < d["spectral_gap"] < 1' \
+    gap grid -n 5000 --format json
+json_case "gap equidyn -n 16 --format json: exact expected rate" \
+    'd["p_exact"] and 0 < d["p"] <= 1' \
+    gap equidyn -n 16 --format json
+json_case "exact onepeer-exp -n 1024 --format json: exact in 10 steps" \
+    'd["exact"] is True and d["steps"] == 10 and d["residual"] == 0' \
+    exact onepeer-exp -n 1024 --format json
+json_case "exact onepeer-exp -n 1000 --format json: not exact, positive residual" \
+    'd["exact"] is False and d["steps"] is None and d["residual"] > 0' \
+    exact onepeer-exp -n 1000 --format json
+json_case "exact base-k -n 17 --format json: exact within one period from phase 0" \
+    'd["exact"] is True and d["steps"] <= d["period"] == 9' \
+    exact base-k -n 17 --format json
+# Base-(k+1) is built to average from phase 0; from phase k > 0 the rest of the period plus a whole
+# period (at most 2P - 1 steps) always suffices.
+json_case "exact base-k -n 17 --all-phases --format json: exact within 2P - 1 steps from every phase" \
+    'd["exact"] is True and d["period"] < d["steps"] <= 2 * d["period"] - 1' \
+    exact base-k -n 17 --all-phases --format json
+
+run gap --sweep ring,exp --n 4:64 -o "$TMP/sweep.csv"
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$TMP/sweep.csv")" -eq 11 ] && head -1 "$TMP/sweep.csv" | grep -q '^topology,n,'; then
+    ok "gap --sweep ring,exp --n 4:64 writes a header and 10 CSV rows"
+else not_ok "gap --sweep ring,exp --n 4:64 writes a header and 10 CSV rows" "rc=$rc" "$(stderr_tail)"; fi
+
+for sub in gap exact; do
+    run $sub --help
+    if [ "$rc" -eq 0 ] && grep -q Usage "$TMP/out"; then ok "topomix $sub --help exits 0 with Usage"
+    else not_ok "topomix $sub --help exits 0 with Usage" "rc=$rc"; fi
+done
+
+# ---- golden Matrix Market files --------------------------------------------------------------
+# The comment line carries the version ("% topomix 0.1.0: ..."); it is normalised to
+# "% topomix VERSION: ..." on both sides so that a release does not invalidate the files.
+
+normalise() { sed -E 's/^% topomix [^ :]+:/% topomix VERSION:/' "$1"; }
+
+golden() { # EXPECTED-FILE ARGS...
+    local expected=$HERE/$1
+    shift
+    run "$@"
+    if [ "$rc" -ne 0 ]; then not_ok "topomix $* matches $(basename "$expected")" "rc=$rc" "$(stderr_tail)"; return; fi
+    if [ ! -f "$expected" ]; then not_ok "topomix $* matches $(basename "$expected")" "missing $expected"; return; fi
+    if diff <(normalise "$expected") <(normalise "$TMP/out") >"$TMP/diff"; then
+        ok "topomix $* matches $(basename "$expected")"
+    else
+        not_ok "topomix $* matches $(basename "$expected")" "$(head -c 1500 "$TMP/diff")"
+    fi
+}
+
+golden ring5.expected topo ring -n 5 --format mtx
+golden exp6.expected topo exp -n 6 --format mtx
+golden basek5.expected topo base-k -n 5 --format mtx
+
+# ---- bad inputs: exit 2, exactly one line on stderr naming the problem, never a crash ----------
+
+mkdir -p "$TMP/bad"
+printf '%%%%MatrixMarket matrix coordinate real general\n3 3 4\n1 1 1\n2 2 1\n' >"$TMP/bad/truncated.mtx"
+printf '%%%%MatrixMarket matrix coordinate real general\n3 4 1\n1 1 1\n' >"$TMP/bad/nonsquare.mtx"
+printf '%%%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 nan\n2 2 1\n' >"$TMP/bad/nan.mtx"
+printf '%%%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n3 2 1\n' >"$TMP/bad/range.mtx"
+printf '%%%%MatrixMarket matrix coordinate pattern general\n2 2 2\n1 1\n2 2\n' >"$TMP/bad/pattern.mtx"
+
+bad() { # DESCRIPTION REGEX ARGS...: the one stderr line must match REGEX (case-insensitive)
+    local desc=$1 regex=$2
+    shift 2
+    local t0 t1
+    t0=$(date +%s)
+    run "$@"
+    t1=$(date +%s)
+    local lines
+    lines=$(wc -l <"$TMP/err")
+    if crashed; then
+        not_ok "bad input, $desc: exits 2 with one line" "crashed: rc=$rc" "$(stderr_tail)"
+    elif [ "$rc" -ne 2 ]; then
+        not_ok "bad input, $desc: exits 2 with one line" "rc=$rc, wanted 2" "$(stderr_tail)"
+    elif [ "$lines" -ne 1 ]; then
+        not_ok "bad input, $desc: exits 2 with one line" "$lines lines on stderr, wanted 1" "$(stderr_tail)"
+    elif ! grep -qiE -- "$regex" "$TMP/err"; then
+        not_ok "bad input, $desc: exits 2 with one line" "stderr does not match /$regex/" "$(stderr_tail)"
+    elif [ $((t1 - t0)) -gt 10 ]; then
+        not_ok "bad input, $desc: exits 2 with one line" "took $((t1 - t0)) s to refuse"
+    else
+        ok "bad input, $desc: exits 2 with one line ($(head -c 150 "$TMP/err"))"
+    fi
+}
+
+bad "-n missing" '-n' topo ring
+bad "-n 0" '-n.*(>= ?1|0)' topo ring -n 0
+bad "-n -3" '-n.*-3' topo ring -n -3
+bad "-n abc" '-n.*(integer|abc)' topo ring -n abc
+bad "-n 99999999999999999999" '-n.*(large|range|at most)' topo ring -n 99999999999999999999
+bad "-n 3.5" '-n.*(integer|3\.5)' topo ring -n 3.5
+bad "unknown topology" 'unknown topology.*nosuchtopo|nosuchtopo.*unknown' topo nosuchtopo -n 4
+bad "unknown --weights" 'weight.*bogus' topo ring -n 4 --weights bogus
+bad "unknown --format" 'format.*xml' topo ring -n 4 --format xml
+bad "hypercube -n 12" 'hypercube.*power of two' topo hypercube -n 12
+bad "onepeer-hypercube -n 6" 'onepeer-hypercube.*power of two' topo onepeer-hypercube -n 6
+bad "bipartite-exp -n 7" 'bipartite-exp.*even' topo bipartite-exp -n 7
+bad "grid -n 12 --rows 5" 'rows.*5.*(divide|12)' topo grid -n 12 --rows 5
+bad "er --p 0" '--p' topo er -n 8 --p 0
+bad "er --p nan" '--p' topo er -n 8 --p nan
+bad "er --p 2" '--p' topo er -n 8 --p 2
+bad "equidyn --eta 0" 'eta' topo equidyn -n 8 --eta 0
+bad "base-k --k 0" '--k' topo base-k -n 8 --k 0
+bad "--rows given to ring" 'rows.*(not apply|ring)' topo ring -n 6 --rows 2
+bad "--weights uniform on exp" 'uniform.*exp|exp.*uniform' topo exp -n 8 --weights uniform
+bad "--step -1" 'step' topo onepeer-exp -n 8 --step -1
+bad "file:/nonexistent.mtx" 'nonexistent\.mtx' topo file:/nonexistent.mtx
+bad "file: truncated" 'truncated' topo "file:$TMP/bad/truncated.mtx"
+bad "file: non-square" 'square' topo "file:$TMP/bad/nonsquare.mtx"
+bad "file: NaN value" '(finite|nan)' topo "file:$TMP/bad/nan.mtx"
+bad "file: index out of range" '(outside|range)' topo "file:$TMP/bad/range.mtx"
+bad "file: pattern field" 'pattern' topo "file:$TMP/bad/pattern.mtx"
+# A dense request over memory must be refused at once, with a size estimate, not attempted.
+bad "complete -n 10000000 (dense, over memory)" '[0-9.]+ ?(B|KiB|MiB|GiB|TiB|PiB|EiB|bytes)' topo complete -n 10000000
+bad "gap --method dft on grid" 'circulant' gap grid -n 16 --method dft
+bad "gap --method bogus" 'method.*bogus' gap ring -n 16 --method bogus
+bad "gap --check on star" 'check' gap star -n 16 --check
+bad "gap --sweep with an unknown topology" 'nosuch' gap --sweep ring,nosuch --n 4:8
+bad "gap --sweep without --n" '--n' gap --sweep ring
+bad "gap --n 8:4 (empty range)" '--n' gap --sweep ring --n 8:4
+bad "gap dense on n=10^6 grid (memory)" '(memory|needs)' gap grid -n 1000000 --method dense
+bad "exact --max-steps 0" 'max-steps' exact ring -n 8 --max-steps 0
+bad "exact --tol nan" 'tol' exact ring -n 8 --tol nan
+bad "exact --all-phases on a static topology" 'periodic' exact ring -n 8 --all-phases
+bad "exact without -n" '-n' exact onepeer-exp
+bad "ring -n 2000000000000 (too large)" '(large|memory|at most)' topo ring -n 2000000000000
+
+echo "1..$count"
+if [ "$failed" -ne 0 ]; then
+    echo "# $failed of $count checks failed"
+    exit 1
+fi
+exit 0

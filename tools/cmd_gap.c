@@ -1,0 +1,432 @@
+/* topomix gap — consensus rates: SLEM, ‖W − J‖₂, spectral gap; periodic and random sequence rates;
+ * theorem checks; sweeps over n for plots. */
+#include "cli_common.h"
+#include "commands.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_METHOD = OPT_FIRST_FREE, OPT_CHECK, OPT_SWEEP, OPT_NRANGE, OPT_SAMPLES };
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: topomix gap NAME -n N [--step K] [--method M] [--check] [--format text|json|csv]\n"
+            "       topomix gap --sweep NAME[,NAME...] --n A:B[:S] [--method M] [-o FILE]\n"
+            "\n"
+            "Rates of the mixing matrix W^(K): slem (largest |eigenvalue| of W - J), beta = ||W - J||_2\n"
+            "and the spectral gap 1 - slem. Periodic topologies add period, period_rate (max over phases of\n"
+            "||W^(k+P-1)...W^(k) - J||_2) and step_rate = period_rate^(1/P); random ones add the expected\n"
+            "rate p, where 1 - p = lambda_max(E[W^T W] - J) (exact where enumerable, else Monte Carlo).\n"
+            "\n"
+            "General:\n"
+            "  -h, --help            this help\n"
+            "      --step K          step of time-varying topologies (default 0)\n"
+            "      --method M        auto (default) | dense (LAPACKE) | dft (FFTW, circulants only) |\n"
+            "                        iterative (ARPACK)\n"
+            "      --check           state the closed form or theorem of REFERENCE.md section 2 for this\n"
+            "                        topology (exp, ring, torus, complete, hypercube) and whether it holds;\n"
+            "                        exit 1 if it does not\n"
+            "      --samples S       Monte Carlo samples for random topologies (default 1000)\n"
+            "      --sweep LIST      comma-separated topologies; one CSV row per topology and n\n"
+            "      --n A:B[:S]       sweep sizes: A, 2A, 4A, ... up to B; with S: A, A+S, ... up to B;\n"
+            "                        or a comma list\n"
+            "\n" CLI_TOPO_HELP
+            "\n"
+            "Output:\n"
+            "      --format FMT      text (default), json (one object), csv (header + one row)\n"
+            "  -o, --output FILE     write to FILE instead of standard output\n"
+            "\n"
+            "Exit status: 0 ok, 1 numerical failure or a --check that does not hold, 2 usage error.\n");
+}
+
+typedef struct gap_result {
+    const tmx_topo *t;
+    int64_t step;
+    tmx_rate r;
+    int periodic, random;
+    tmx_seq_rate seq;
+    tmx_random_rate rnd;
+} gap_result;
+
+static tmx_status compute(const tmx_topo *t, int64_t step, tmx_method m, int64_t samples, gap_result *g)
+{
+    memset(g, 0, sizeof *g);
+    g->t = t;
+    g->step = step;
+    tmx_status st = tmx_rate_topo(t, step, m, &g->r);
+    if (st != TMX_OK) return st;
+    if (tmx_topo_kind_of(t) == TMX_TOPO_PERIODIC) {
+        g->periodic = 1;
+        st = tmx_rate_periodic(t, m, &g->seq);
+    } else if (tmx_topo_kind_of(t) == TMX_TOPO_RANDOM) {
+        g->random = 1;
+        st = tmx_rate_random(t, samples, &g->rnd);
+    }
+    return st;
+}
+
+/* The per-step rate that compares topologies: slem for static, step_rate for periodic, and
+ * sqrt(1 − p) for random (E‖XW − X̄‖² ≤ (1 − p)‖X − X̄‖²). */
+static double rate_of(const gap_result *g)
+{
+    if (g->periodic) return g->seq.step_rate;
+    if (g->random) return sqrt(g->rnd.one_minus_p);
+    return g->r.slem;
+}
+
+/* ---- closed forms and theorems ---------------------------------------------------------------- */
+
+typedef struct check {
+    int applies, holds;
+    char statement[256];
+    double expected, computed, margin;
+} check;
+
+static int tau_of(int64_t n)
+{
+    int t = 0;
+    while (((int64_t)1 << t) < n) t++;
+    return t;
+}
+
+/* Tolerance of the comparisons: the DFT path computes each |λ_m| as a sum of ≤ τ+1 terms
+ * (precise_gap) after an FFT whose error is O(log2 n · eps); 1e-12 is > 100× that for n ≤ 2^24. */
+#define CHECK_TOL 1e-12
+
+static check make_check(const gap_result *g)
+{
+    check c = {0};
+    const tmx_topo *t = g->t;
+    const char *name = tmx_topo_name(t);
+    int64_t n = tmx_topo_n(t);
+    c.computed = g->r.slem;
+    if (tmx_topo_params_of(t)->weights == TMX_WEIGHTS_LAZY || tmx_topo_params_of(t)->weights == TMX_WEIGHTS_UNIFORM)
+        return c;
+    if (strcmp(name, "exp") == 0 && n >= 2) {
+        int tau = tau_of(n);
+        c.applies = 1;
+        c.expected = 1.0 - 2.0 / (tau + 1);
+        double beta_gap = fabs(g->r.beta - g->r.slem);
+        if (n % 2 == 0) {
+            snprintf(c.statement, sizeof c.statement,
+                     "n even: rho(W_exp) = 1 - 2/(tau+1) = %.17g, and ||W_exp - J||_2 = rho", c.expected);
+            c.margin = fabs(c.computed - c.expected);
+            c.holds = c.margin <= CHECK_TOL && beta_gap <= CHECK_TOL;
+        } else {
+            snprintf(c.statement, sizeof c.statement,
+                     "n odd: rho(W_exp) < 1 - 2/(tau+1) = %.17g, and ||W_exp - J||_2 = rho", c.expected);
+            c.margin = c.expected - c.computed;
+            c.holds = c.margin > CHECK_TOL && beta_gap <= CHECK_TOL;
+        }
+    } else if (strcmp(name, "ring") == 0 && n >= 3) {
+        c.applies = 1;
+        /* largest |λ| of (1 + 2cos(2πm/n))/3 over m ≠ 0: m = 1, or the most negative near n/2 */
+        double top = (1.0 + 2.0 * cos(2.0 * M_PI / (double)n)) / 3.0;
+        double bottom = (1.0 + 2.0 * cos(2.0 * M_PI * (double)(n / 2) / (double)n)) / 3.0;
+        c.expected = fmax(fabs(top), fabs(bottom));
+        snprintf(c.statement, sizeof c.statement, "ring: rho = max |(1 + 2cos(2 pi m/n))/3| over m != 0 = %.17g%s",
+                 c.expected, n >= 5 ? " = (1 + 2cos(2 pi/n))/3" : "");
+        c.margin = fabs(c.computed - c.expected);
+        c.holds = c.margin <= CHECK_TOL;
+    } else if (strcmp(name, "complete") == 0) {
+        c.applies = 1;
+        c.expected = 0.0;
+        snprintf(c.statement, sizeof c.statement, "complete: rho(J) = 0");
+        c.margin = fabs(c.computed);
+        c.holds = c.margin <= CHECK_TOL;
+    } else if (strcmp(name, "hypercube") == 0 && n >= 2) {
+        int tau = tau_of(n);
+        c.applies = 1;
+        c.expected = 1.0 - 2.0 / (tau + 1);
+        snprintf(c.statement, sizeof c.statement, "hypercube: rho = 1 - 2/(tau+1) = %.17g", c.expected);
+        c.margin = fabs(c.computed - c.expected);
+        c.holds = c.margin <= CHECK_TOL;
+    } else if (strcmp(name, "torus") == 0) {
+        int64_t r, cc;
+        tmx_topo_shape(t, &r, &cc);
+        if (r >= 3 && cc >= 3) {
+            c.applies = 1;
+            double best = 0.0;
+            for (int64_t a = 0; a < r; a++)
+                for (int64_t b = 0; b < cc; b++)
+                    if (a || b)
+                        best = fmax(best, fabs((1.0 + 2.0 * cos(2.0 * M_PI * (double)a / (double)r) +
+                                                2.0 * cos(2.0 * M_PI * (double)b / (double)cc)) / 5.0));
+            c.expected = best;
+            snprintf(c.statement, sizeof c.statement,
+                     "torus %lldx%lld: eigenvalues (1 + 2cos(2 pi a/r) + 2cos(2 pi b/c))/5, rho = %.17g",
+                     (long long)r, (long long)cc, best);
+            c.margin = fabs(c.computed - c.expected);
+            c.holds = c.margin <= CHECK_TOL;
+        }
+    }
+    return c;
+}
+
+/* ---- output ----------------------------------------------------------------------------------- */
+
+static const char *csv_header =
+    "topology,n,step,method,slem,beta,spectral_gap,residual,period,period_rate,step_rate,p,p_stderr,rate,rate_gap";
+
+static void csv_row(FILE *out, const gap_result *g)
+{
+    fprintf(out, "%s,%lld,%lld,%s,%.17g,%.17g,%.17g,%.17g,", tmx_topo_name(g->t), (long long)tmx_topo_n(g->t),
+            (long long)g->step, tmx_method_name(g->r.method), g->r.slem, g->r.beta, g->r.gap, g->r.residual);
+    if (g->periodic)
+        fprintf(out, "%lld,%.17g,%.17g,", (long long)g->seq.period, g->seq.period_rate, g->seq.step_rate);
+    else
+        fputs(",,,", out);
+    if (g->random)
+        fprintf(out, "%.17g,%.17g,", g->rnd.p, g->rnd.stderr_p);
+    else
+        fputs(",,", out);
+    double rate = rate_of(g);
+    /* the static rate's gap is computed directly (precise for tiny gaps) */
+    double rgap = (!g->periodic && !g->random) ? g->r.gap : 1.0 - rate;
+    fprintf(out, "%.17g,%.17g\n", rate, rgap);
+}
+
+static void json_result(FILE *out, const gap_result *g, const check *c)
+{
+    fputs("{\"status\":\"ok\",\"error\":null,\"topology\":", out);
+    json_str(out, tmx_topo_name(g->t));
+    fprintf(out, ",\"n\":%lld,\"step\":%lld,\"seed\":%llu,\"weights\":\"%s\",\"method\":\"%s\"",
+            (long long)tmx_topo_n(g->t), (long long)g->step, (unsigned long long)tmx_topo_params_of(g->t)->seed,
+            tmx_weights_name(tmx_topo_params_of(g->t)->weights), tmx_method_name(g->r.method));
+    fputs(",\"slem\":", out);
+    json_num(out, g->r.slem);
+    fputs(",\"beta\":", out);
+    json_num(out, g->r.beta);
+    fputs(",\"spectral_gap\":", out);
+    json_num(out, g->r.gap);
+    if (g->r.method == TMX_METHOD_ITERATIVE) {
+        fputs(",\"residual\":", out);
+        json_num(out, g->r.residual);
+        fprintf(out, ",\"iterations\":%lld", (long long)g->r.iterations);
+    }
+    if (g->periodic) {
+        fprintf(out, ",\"period\":%lld,\"period_method\":\"%s\",\"period_rate\":", (long long)g->seq.period,
+                tmx_method_name(g->seq.method));
+        json_num(out, g->seq.period_rate);
+        fputs(",\"step_rate\":", out);
+        json_num(out, g->seq.step_rate);
+    }
+    if (g->random) {
+        fputs(",\"p\":", out);
+        json_num(out, g->rnd.p);
+        fputs(",\"one_minus_p\":", out);
+        json_num(out, g->rnd.one_minus_p);
+        fprintf(out, ",\"p_exact\":%s,\"samples\":%lld,\"p_stderr\":", g->rnd.exact ? "true" : "false",
+                (long long)g->rnd.samples);
+        json_num(out, g->rnd.stderr_p);
+    }
+    if (c && c->applies) {
+        fputs(",\"check\":{\"statement\":", out);
+        json_str(out, c->statement);
+        fputs(",\"expected\":", out);
+        json_num(out, c->expected);
+        fputs(",\"computed\":", out);
+        json_num(out, c->computed);
+        fputs(",\"margin\":", out);
+        json_num(out, c->margin);
+        fprintf(out, ",\"holds\":%s}", c->holds ? "true" : "false");
+    }
+    fputs("}\n", out);
+}
+
+static void text_result(FILE *out, const gap_result *g, const check *c)
+{
+    fprintf(out, "topology        %s\nn               %lld\nstep            %lld\nmethod          %s\n",
+            tmx_topo_name(g->t), (long long)tmx_topo_n(g->t), (long long)g->step, tmx_method_name(g->r.method));
+    fprintf(out, "slem            %.17g\nbeta            %.17g\nspectral gap    %.17g\n", g->r.slem, g->r.beta, g->r.gap);
+    if (g->r.method == TMX_METHOD_ITERATIVE)
+        fprintf(out, "residual        %.3g (%lld operator applications)\n", g->r.residual, (long long)g->r.iterations);
+    if (g->periodic)
+        fprintf(out, "period          %lld\nperiod rate     %.17g (%s)\nstep rate       %.17g\n", (long long)g->seq.period,
+                g->seq.period_rate, tmx_method_name(g->seq.method), g->seq.step_rate);
+    if (g->random) {
+        fprintf(out, "expected rate p %.17g", g->rnd.p);
+        if (g->rnd.exact)
+            fputs(" (exact)\n", out);
+        else
+            fprintf(out, " +- %.2g (Monte Carlo, %lld samples)\n", g->rnd.stderr_p, (long long)g->rnd.samples);
+    }
+    if (c && c->applies)
+        fprintf(out, "check           %s\n                computed %.17g: %s (margin %.3g)\n", c->statement, c->computed,
+                c->holds ? "HOLDS" : "DOES NOT HOLD", c->margin);
+}
+
+/* ---- sweep ------------------------------------------------------------------------------------ */
+
+static int64_t *parse_sizes(const char *spec, size_t *count)
+{
+    size_t cap = 64;
+    int64_t *v = malloc(cap * sizeof *v);
+    *count = 0;
+    if (!v) cli_die(1, "out of memory");
+    if (strchr(spec, ':')) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", spec);
+        char *b = strchr(buf, ':');
+        *b++ = '\0';
+        char *s = strchr(b, ':');
+        if (s) *s++ = '\0';
+        int64_t a = cli_int("--n", buf, 1, (int64_t)1 << 40), e = cli_int("--n", b, 1, (int64_t)1 << 40);
+        int64_t step = s ? cli_int("--n step", s, 1, (int64_t)1 << 40) : 0;
+        if (e < a) cli_die(EXIT_USAGE, "--n %s: the end is below the start", spec);
+        for (int64_t x = a; x <= e; x = step ? x + step : 2 * x) {
+            if (*count == cap && !(v = realloc(v, (cap *= 2) * sizeof *v))) cli_die(1, "out of memory");
+            v[(*count)++] = x;
+            if (*count > 100000) cli_die(EXIT_USAGE, "--n %s: more than 100000 sizes", spec);
+        }
+    } else {
+        char *copy = strdup(spec), *save = NULL;
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            if (*count == cap && !(v = realloc(v, (cap *= 2) * sizeof *v))) cli_die(1, "out of memory");
+            v[(*count)++] = cli_int("--n", tok, 1, (int64_t)1 << 40);
+        }
+        free(copy);
+    }
+    if (*count == 0) cli_die(EXIT_USAGE, "--n %s: no sizes", spec);
+    return v;
+}
+
+static int run_sweep(FILE *out, const char *list, const char *nspec, const cli_topo *c, tmx_method m, int64_t samples)
+{
+    size_t nsizes;
+    int64_t *sizes = parse_sizes(nspec, &nsizes);
+    char *names = strdup(list), *save = NULL;
+    /* validate every name first, so a typo fails before any work */
+    for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int known = strncmp(tok, "file:", 5) == 0;
+        for (size_t i = 0; i < tmx_topo_family_count(); i++) known |= strcmp(tok, tmx_topo_family(i)->name) == 0;
+        if (!known) cli_die(EXIT_USAGE, "unknown topology '%s' in --sweep (see topomix topo --list)", tok);
+    }
+    free(names);
+    names = strdup(list);
+    fprintf(out, "%s\n", csv_header);
+    int rc = 0;
+    for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        for (size_t q = 0; q < nsizes; q++) {
+            tmx_topo_params p = c->par;
+            p.n = sizes[q];
+            tmx_topo *t = NULL;
+            gap_result g;
+            tmx_status st = tmx_topo_new(tok, &p, &t);
+            if (st == TMX_EINVAL) { /* a size this topology does not allow: note it, go on */
+                fprintf(stderr, "topomix gap: skipping %s at n=%lld: %s\n", tok, (long long)sizes[q], tmx_last_error());
+                continue;
+            }
+            if (st == TMX_OK) st = compute(t, 0, m, samples, &g);
+            if (st != TMX_OK) {
+                fprintf(stderr, "topomix gap: %s at n=%lld: %s\n", tok, (long long)sizes[q], tmx_last_error());
+                rc = cli_exit_code(st) > rc ? cli_exit_code(st) : rc;
+            } else {
+                csv_row(out, &g);
+                fflush(out); /* rows already computed are never lost */
+            }
+            tmx_topo_free(t);
+        }
+    free(names);
+    free(sizes);
+    return rc;
+}
+
+int cmd_gap(int argc, char **argv)
+{
+    enum { FMT_TEXT, FMT_JSON, FMT_CSV } fmt = FMT_TEXT;
+    static const struct option opts[] = {
+        /* General */
+        {"help", no_argument, NULL, 'h'},
+        {"step", required_argument, NULL, OPT_STEP},
+        {"method", required_argument, NULL, OPT_METHOD},
+        {"check", no_argument, NULL, OPT_CHECK},
+        {"samples", required_argument, NULL, OPT_SAMPLES},
+        {"sweep", required_argument, NULL, OPT_SWEEP},
+        {"n", required_argument, NULL, OPT_NRANGE},
+        /* Topology */
+        CLI_TOPO_LONGOPTS,
+        /* Output */
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"output", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_topo c;
+    cli_topo_init(&c);
+    int do_check = 0, opt;
+    int64_t step = 0, samples = 1000;
+    tmx_method method = TMX_METHOD_AUTO;
+    const char *output = NULL, *sweep = NULL, *nrange = NULL;
+    cli_prog = "topomix gap";
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":hn:o:", opts, NULL)) != -1) {
+        if (cli_topo_option(&c, opt, optarg)) continue;
+        switch (opt) {
+        case 'h': usage(stdout); return 0;
+        case OPT_STEP: step = cli_int("--step", optarg, 0, INT64_MAX); break;
+        case OPT_METHOD:
+            if (tmx_method_parse(optarg, &method) != TMX_OK) cli_die_status(TMX_EINVAL);
+            break;
+        case OPT_CHECK: do_check = 1; break;
+        case OPT_SAMPLES: samples = cli_int("--samples", optarg, 20, 100000000); break;
+        case OPT_SWEEP: sweep = optarg; break;
+        case OPT_NRANGE: nrange = optarg; break;
+        case 'o': output = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "text") == 0) fmt = FMT_TEXT;
+            else if (strcmp(optarg, "json") == 0) fmt = FMT_JSON;
+            else if (strcmp(optarg, "csv") == 0) fmt = FMT_CSV;
+            else cli_die(EXIT_USAGE, "unknown --format '%s' (text, json, csv)", optarg);
+            break;
+        case ':': usage(stderr); cli_die(EXIT_USAGE, "option %s needs a value", argv[optind - 1]);
+        default: usage(stderr); cli_die(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) c.name = argv[optind++];
+    if (optind < argc) cli_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+    if (sweep && !nrange) cli_die(EXIT_USAGE, "--sweep needs --n A:B");
+    if (nrange && !sweep) cli_die(EXIT_USAGE, "--n A:B goes with --sweep (use -n N for one size)");
+    if (sweep && c.name) cli_die(EXIT_USAGE, "give either NAME or --sweep, not both");
+
+    FILE *out = stdout;
+    if (output && strcmp(output, "-") != 0 && !(out = fopen(output, "w"))) cli_die(EXIT_USAGE, "cannot write %s", output);
+    int rc = 0;
+    if (sweep) {
+        rc = run_sweep(out, sweep, nrange, &c, method, samples);
+    } else {
+        if (!c.name) {
+            usage(stderr);
+            cli_die(EXIT_USAGE, "no topology given (see topomix topo --list)");
+        }
+        tmx_topo *t = cli_topo_new(&c);
+        gap_result g;
+        tmx_status st = compute(t, step, method, samples, &g);
+        if (st != TMX_OK) {
+            tmx_topo_free(t);
+            cli_die_status(st);
+        }
+        check ck = {0};
+        if (do_check) {
+            ck = make_check(&g);
+            if (!ck.applies) {
+                tmx_topo_free(t);
+                cli_die(EXIT_USAGE, "--check has no closed form for %s at this n and weight scheme (exp, ring, torus "
+                                    "r,c >= 3, complete, hypercube with default weights)", c.name);
+            }
+            if (!ck.holds) rc = 1;
+        }
+        if (fmt == FMT_JSON)
+            json_result(out, &g, do_check ? &ck : NULL);
+        else if (fmt == FMT_CSV)
+            fprintf(out, "%s\n", csv_header), csv_row(out, &g);
+        else
+            text_result(out, &g, do_check ? &ck : NULL);
+        tmx_topo_free(t);
+    }
+    if (fflush(out) != 0 || ferror(out)) cli_die(1, "write failed");
+    if (out != stdout) fclose(out);
+    return rc;
+}
