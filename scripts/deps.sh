@@ -8,6 +8,7 @@ pkgs=(
   libarpack2-dev                           # iterative eigensolvers (ARPACK)
   libfftw3-dev libgsl-dev                  # FFTs, random numbers and numerics
   libcriterion-dev                         # tests
+  liblinear-tools                          # heart_scale, a LIBSVM file read by the data tests
   gnuplot-nox                              # plots
   python3 python3-numpy python3-scipy      # cross-checks in the tests (scipy.io.mmread)
 )

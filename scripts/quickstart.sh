@@ -14,9 +14,12 @@ mkdir -p out
 echo
 $tmx topo --table -n "$n"
 echo
-echo "Spectral gap vs n (ring, torus, exp, onepeer-exp; n = 4, 8, ..., 4096):"
-$tmx gap --sweep ring,torus,exp,onepeer-exp --n 4:4096 -o out/gap.csv
-awk -F, 'NR == 1 || $2 == 16 || $2 == 256 || $2 == 4096 { printf "  %-12s %6s %-5s %-22s %-22s\n", $1, $2, $4, $14, $15 }' out/gap.csv \
+# n = 4, 6, 8, 12, ..., 4096, 6144: powers of two and 1.5x between them (onepeer-exp averages
+# exactly only at powers of two)
+sizes=$(for p in 4 8 16 32 64 128 256 512 1024 2048 4096; do printf '%s,%s,' "$p" $((p * 3 / 2)); done)
+echo "Spectral gap vs n (ring, torus, exp, onepeer-exp; n = 4 ... 6144):"
+$tmx gap --sweep ring,torus,exp,onepeer-exp --n "${sizes%,}" -o out/gap.csv
+awk -F, 'NR == 1 || $2 == 16 || $2 == 24 || $2 == 4096 || $2 == 6144 { printf "  %-12s %6s %-5s %-22s %-22s\n", $1, $2, $4, $14, $15 }' out/gap.csv \
   | sed '1s/.*/  topology          n  method per-step rate          1 - rate/'
 gnuplot -e "in='out/gap.csv'; out='out/gap.png'" plots/gap_sweep.gp
 echo

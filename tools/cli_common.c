@@ -144,3 +144,9 @@ void json_num(FILE *f, double x)
     else
         fputs("null", f);
 }
+
+const char *cli_blas_replaced(void)
+{
+    const char *r = getenv("TMX_BLAS_REEXEC");
+    return r && *r ? r : NULL;
+}

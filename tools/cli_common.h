@@ -59,6 +59,9 @@ int cli_topo_option(cli_topo *c, int opt, const char *arg);
 /* Creates the topology or exits with a clear message. */
 tmx_topo *cli_topo_new(const cli_topo *c);
 
+/* The OpenBLAS kernels in use, and the ones they replaced after a re-execution (NULL if none). */
+const char *cli_blas_replaced(void);
+
 /* JSON output helpers (values as %.17g, NaN/Inf as null, strings escaped). */
 void json_str(FILE *f, const char *s);
 void json_num(FILE *f, double x);

@@ -223,6 +223,15 @@ static void json_result(FILE *out, const gap_result *g, const check *c)
                 (long long)g->rnd.samples);
         json_num(out, g->rnd.stderr_p);
     }
+    if (g->r.method == TMX_METHOD_DENSE || (g->periodic && g->seq.method == TMX_METHOD_DENSE) || g->random) {
+        fputs(",\"blas\":", out);
+        json_str(out, tmx_blas_corename());
+        fputs(",\"blas_replaced\":", out);
+        if (cli_blas_replaced())
+            json_str(out, cli_blas_replaced());
+        else
+            fputs("null", out);
+    }
     if (c && c->applies) {
         fputs(",\"check\":{\"statement\":", out);
         json_str(out, c->statement);
@@ -244,6 +253,13 @@ static void text_result(FILE *out, const gap_result *g, const check *c)
     fprintf(out, "slem            %.17g\nbeta            %.17g\nspectral gap    %.17g\n", g->r.slem, g->r.beta, g->r.gap);
     if (g->r.method == TMX_METHOD_ITERATIVE)
         fprintf(out, "residual        %.3g (%lld operator applications)\n", g->r.residual, (long long)g->r.iterations);
+    if (g->r.method == TMX_METHOD_DENSE) {
+        fprintf(out, "blas kernels    %s", tmx_blas_corename());
+        if (cli_blas_replaced())
+            fprintf(out, " (OpenBLAS had chosen %s on this AVX-512 CPU; re-ran with OPENBLAS_CORETYPE=SkylakeX)",
+                    cli_blas_replaced());
+        fputc('\n', out);
+    }
     if (g->periodic)
         fprintf(out, "period          %lld\nperiod rate     %.17g (%s)\nstep rate       %.17g\n", (long long)g->seq.period,
                 g->seq.period_rate, tmx_method_name(g->seq.method), g->seq.step_rate);

@@ -13,6 +13,8 @@ static const struct {
     {"topo", cmd_topo, "mixing matrices of every topology, their validation, Matrix Market output"},
     {"gap", cmd_gap, "consensus rates: slem, ||W - J||_2, spectral gap; periodic and random rates; sweeps"},
     {"exact", cmd_exact, "smallest number of steps after which a sequence averages exactly"},
+    {"sim", cmd_sim, "simulate n agents running D-SGD and its relatives; log loss and consensus"},
+    {"data", cmd_data, "write synthetic datasets as LIBSVM text; summarise a dataset"},
 };
 
 static void usage(FILE *f)
@@ -39,6 +41,10 @@ int main(int argc, char **argv)
         printf("topomix %s\n", TMX_VERSION);
         return 0;
     }
+    /* Commands that run dense linear algebra re-execute themselves with AVX-512 kernels when
+     * OpenBLAS chose slower ones on an AVX-512 CPU (see tmx_blas_fix_coretype); they report the
+     * kernels in their output. */
+    if (strcmp(cmd, "gap") == 0 || strcmp(cmd, "sim") == 0) (void)tmx_blas_fix_coretype(argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
     usage(stderr);

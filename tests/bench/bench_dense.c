@@ -1,8 +1,8 @@
-/* Benchmark: largest |λ| of a dense symmetric matrix, ours (tmx__dense_sym_maxabs: LAPACKE dsytrd
- * + dstebz at both ends of the spectrum) against NumPy (numpy.linalg.eigvalsh: LAPACK dsyevd,
- * eigenvalues only), both on the system OpenBLAS with the same kernels, at n = 1024, 2048, 4096
- * (or the sizes given as arguments). Medians of 3 runs; NumPy is timed inside Python
- * (bench_dense.py), so interpreter start-up is not counted.
+/* Benchmark: largest |λ| of a dense symmetric matrix, ours (tmx__dense_sym_maxabs: LAPACKE dsytrd,
+ * two-stage from n = 3072, then dstebz at both ends of the spectrum) against NumPy
+ * (numpy.linalg.eigvalsh: LAPACK dsyevd, eigenvalues only), both on the system OpenBLAS with the
+ * same kernels, at n = 1024, 2048, 4096 (or the sizes given as arguments). Medians of 3 runs;
+ * NumPy is timed inside Python (bench_dense.py), so interpreter start-up is not counted.
  *
  * OpenBLAS 0.3.21 picks slow non-AVX-512 kernels on some AVX-512 CPUs; tmx_blas_fix_coretype
  * re-executes this program with OPENBLAS_CORETYPE=SkylakeX when so, and NumPy gets the same
@@ -120,9 +120,20 @@ int main(int argc, char **argv)
                "OPENBLAS_CORETYPE=SkylakeX\n",
                replaced);
     const char *ours = tmx_blas_corename();
+    const char *env = getenv("OPENBLAS_CORETYPE");
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    int avx512 = __builtin_cpu_supports("avx512f");
+#else
+    int avx512 = 0;
+#endif
+    if (avx512 && env && *env && !replaced && strcmp(ours, "SkylakeX") != 0 &&
+        strcmp(ours, "Cooperlake") != 0 && strcmp(ours, "SapphireRapids") != 0)
+        printf("note: OPENBLAS_CORETYPE=%s is set, so both sides use the %s kernels although this CPU "
+               "has AVX-512; unset it, or set SkylakeX, for the fast ones\n",
+               env, ours);
     /* NumPy gets the kernels we run with: our OPENBLAS_CORETYPE (SkylakeX after a re-execution),
      * or, when none is set, the name OpenBLAS chose for us. */
-    const char *env = getenv("OPENBLAS_CORETYPE");
     const char *numpy_core = (env && *env) ? env : ours;
 
     size_t sizes[16] = {1024, 2048, 4096};
@@ -134,8 +145,8 @@ int main(int argc, char **argv)
 
     printf("largest |eigenvalue| of a dense symmetric n x n matrix (random, near doubly stochastic), "
            "eigenvalues only, median of %d runs\n", RUNS);
-    printf("  ours : tmx__dense_sym_maxabs = LAPACKE dsytrd('L') + dstebz at both ends; OpenBLAS "
-           "kernels %s\n", ours);
+    printf("  ours : tmx__dense_sym_maxabs = LAPACKE dsytrd('L') (dsytrd_2stage from n = 3072) + "
+           "dstebz at both ends; OpenBLAS kernels %s\n", ours);
     printf("  numpy: numpy.linalg.eigvalsh = LAPACK dsyevd('N'), run with OPENBLAS_CORETYPE=%s, "
            "same system OpenBLAS\n", numpy_core);
     printf("%6s %10s %10s %11s  %-10s %s\n", "n", "ours [s]", "numpy [s]", "ours/numpy", "np kernels",

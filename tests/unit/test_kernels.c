@@ -416,6 +416,57 @@ Test(dense, ring_minus_J_at_50_matches_the_closed_form)
     tmx_mat_destroy(&A);
 }
 
+/* From n = 3072 on the symmetric kernel reduces in two stages (dsytrd_2stage). J − W of the ring
+ * at n = 3072: max |λ| = ρ at λ = −ρ. */
+Test(dense, two_stage_path_matches_the_ring_closed_form_at_3072, .timeout = 120)
+{
+    const size_t n = 3072;
+    tmx_mat A;
+    mat_new(&A, n);
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < n; i++) {
+            size_t d = i > j ? i - j : j - i;
+            double w = (d == 0 || d == 1 || d == n - 1) ? 1.0 / 3.0 : 0.0;
+            A.data[i + j * n] = 1.0 / (double)n - w;
+        }
+    double s, want = (1.0 + 2.0 * cos(2.0 * PI / (double)n)) / 3.0, tol = 10 * (double)n * EPS * frob(&A);
+    cr_assert_eq(tmx__dense_sym_maxabs(&A, &s), TMX_OK, "%s", tmx_last_error());
+    assert_close(s, want, tol, "sym, two-stage");
+    tmx_mat_destroy(&A);
+}
+
+/* W² − J for the star (hub 0; w_0j = w_j0 = w_00 = 1/n, w_jj = 1 − 1/n) at n = 64: W has the
+ * eigenvalue 1 − 1/n with multiplicity n − 2 and 1 once (the rest is 0), so ρ(W² − J) = (1 − 1/n)².
+ * The cluster defeats dstebz's bisection (non-monotonic Sturm counts, info = 2); the kernel must
+ * fall back to dsterf. */
+Test(dense, star_squared_cluster_falls_back_from_bisection)
+{
+    const size_t n = 64;
+    tmx_mat W, A;
+    mat_new(&W, n);
+    mat_new(&A, n);
+    for (size_t i = 1; i < n; i++) {
+        tmx_mat_set(&W, i, i, 1.0 - 1.0 / (double)n);
+        tmx_mat_set(&W, 0, i, 1.0 / (double)n);
+        tmx_mat_set(&W, i, 0, 1.0 / (double)n);
+    }
+    tmx_mat_set(&W, 0, 0, 1.0 / (double)n);
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < n; i++) {
+            double s = 0.0;
+            for (size_t k = 0; k < n; k++) s += tmx_mat_get(&W, i, k) * tmx_mat_get(&W, k, j);
+            tmx_mat_set(&A, i, j, s - 1.0 / (double)n);
+        }
+    double s, g, nrm, want = (1.0 - 1.0 / (double)n) * (1.0 - 1.0 / (double)n);
+    dense_all(&A, &s, &g, &nrm);
+    double tol = 10 * (double)n * EPS * frob(&A) + 2 * (double)n * EPS; /* + forming W² */
+    assert_close(s, want, tol, "sym");
+    assert_close(g, want, tol, "gen (symmetric: κ = 1)");
+    assert_close(nrm, want, tol, "norm2");
+    tmx_mat_destroy(&W);
+    tmx_mat_destroy(&A);
+}
+
 /* ---- dense: errors ------------------------------------------------------------------------ */
 
 typedef tmx_status (*dense_fn)(tmx_mat *, double *);

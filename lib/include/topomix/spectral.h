@@ -77,12 +77,12 @@ TMX_API tmx_status tmx_rate_random(const tmx_topo *t, int64_t samples, tmx_rando
 TMX_API const char *tmx_blas_corename(void);
 
 /** Makes OpenBLAS use its AVX-512 kernels where it failed to pick them. OpenBLAS chooses its
- *  kernels once, when it loads; 0.3.21 does not recognise several AVX-512 CPUs (recent Intel models
- *  under KVM, AMD Zen 4/5) and falls back to SSE3 ("Prescott") or AVX2 ("Haswell") kernels, 1.3–8×
- *  slower. When OPENBLAS_CORETYPE is unset, the CPU supports AVX-512 (F, CD, BW, DQ, VL) and
- *  tmx_blas_corename() names a kernel set without AVX-512, this sets OPENBLAS_CORETYPE=SkylakeX and
- *  TMX_BLAS_REEXEC=<the replaced kernel name> in the environment and re-executes the running
- *  program (execv of /proc/self/exe with @p argv). In the new process OPENBLAS_CORETYPE is set, so
+ *  kernels once, when it loads; 0.3.21 does not recognise some AVX-512 CPUs (e.g. recent Intel
+ *  models under KVM) and falls back to kernels without AVX-512, such as the generic SSE3
+ *  "Prescott" set, 1.2–8× slower. When OPENBLAS_CORETYPE is unset (or empty), the CPU supports
+ *  AVX-512 (F, CD, BW, DQ, VL) and tmx_blas_corename() names a kernel set without AVX-512, this
+ *  sets OPENBLAS_CORETYPE=SkylakeX and TMX_BLAS_REEXEC=<the replaced kernel name> in the
+ *  environment and re-executes the running program (execv of /proc/self/exe with @p argv). In the new process OPENBLAS_CORETYPE is set, so
  *  a second call returns 0; the caller can tell that a re-execution happened, and from which
  *  kernels, by getenv("TMX_BLAS_REEXEC"), and should say so. Prints nothing.
  *

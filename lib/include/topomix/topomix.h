@@ -3,6 +3,7 @@
 #define TMX_TOPOMIX_H
 
 #include <topomix/csr.h>
+#include <topomix/data.h>
 #include <topomix/error.h>
 #include <topomix/exact.h>
 #include <topomix/io.h>

@@ -2,16 +2,25 @@
  *
  * Every kernel overwrites its input matrix (LAPACK works in place) and never forms eigenvectors.
  *
- * Symmetric path, measured (n = 4096, OpenBLAS 0.3.21 SkylakeX kernels, 2 cores; seconds, medians):
- *   dsyevd 'N' (NumPy's eigvalsh)           ≈ 1.85   = dsytrd + dsterf
- *   dsyevr 'N','A'                          ≈ 1.85   (also dsytrd + dsterf for all eigenvalues)
- *   dsyevd_2stage 'N' / dsyevr_2stage       ≈ 2.4–2.8 (the band → tridiagonal stage is serial here)
- *   dsytrd 'L' + dsterf                     ≈ 1.85   (dsterf alone ≈ 0.17 s; 0.012 s at n = 1024)
- *   dsytrd 'L' + dstebz (both ends only)    ≈ 1.68   (two bisections ≈ 0.003 s)
- * dsytrd with uplo 'L' was 10–40% faster than 'U'. We want only max |λ| = max(|λ_min|, |λ_max|), so
- * we reduce to tridiagonal form once and bisect for the two extreme eigenvalues of T: the O(n²)
- * dsterf sweep over all n eigenvalues is dropped, the O(n³) reduction (backward stable) is the same
- * as in dsyevd. */
+ * Symmetric path. We want only max |λ| = max(|λ_min|, |λ_max|), so we reduce A to tridiagonal T
+ * once (the O(n³) part, backward stable) and bisect (dstebz) for the two extreme eigenvalues of T
+ * (≈ 3 ms at n = 4096) instead of computing all n with dsterf (≈ 0.17 s at n = 4096, 0.012 s at
+ * 1024; what dsyevd/dsyevr 'N' do after dsytrd). The reduction is one-stage dsytrd ('L': 10–40%
+ * faster than 'U' here) below TMX__SYM_2STAGE_N and two-stage dsytrd_2stage (dense → band by
+ * BLAS-3, then band → tridiagonal by bulge chasing) from there on: dsytrd's half of BLAS-2
+ * (dsymv) streams the trailing matrix from memory once the matrix outgrows the last-level cache,
+ * which the two-stage form avoids. Medians of 5–9 alternating runs in one process (ranges: medians
+ * of separate sessions), OpenBLAS 0.3.21 SkylakeX kernels, 2 cores with 32 MiB L3, seconds:
+ *
+ *      n    dsyevd 'N' (NumPy)   dsytrd+dstebz   dsytrd_2stage+dstebz   dsyevd_2stage 'N'
+ *   1024          0.037              0.025               0.058                 0.065
+ *   2048          0.207              0.160               0.232                 0.289
+ *   3072          0.767              0.654               0.696                 0.815
+ *   4096          1.93–2.26          1.85–2.00           1.47–1.59             1.69–1.70
+ *
+ * dsyevr 'N','A' runs dsytrd + dsterf like dsyevd. The crossover depends on the cache size; 3072
+ * was an even point on this machine. When bisection fails (large clusters of equal eigenvalues)
+ * we fall back to dsterf on the same T. */
 #include "kernels.h"
 
 #include <lapacke.h>
@@ -67,9 +76,44 @@ static tmx_status lapack_failed(const char *fn, const char *routine, lapack_int 
     return tmx__error(TMX_ELAPACK, "%s: %s failed to converge (info = %d)", fn, routine, (int)info);
 }
 
+/* From this n on, the two-stage tridiagonal reduction (see the top of this file). */
+#define TMX__SYM_2STAGE_N 3072
+
 static double *alloc_doubles(size_t count)
 {
     return malloc((count ? count : 1) * sizeof(double));
+}
+
+/* Two-stage reduction of the lower triangle of A to tridiagonal form (d, e), no Q (vect = 'N').
+ * LAPACKE has no wrapper for dsytrd_2stage: this calls LAPACK's Fortran routine through lapack.h
+ * (included by lapacke.h), with a workspace query first. */
+static tmx_status tridiag_2stage(const char *fn, lapack_int n, double *A, lapack_int lda, double *d,
+                                 double *e, double *tau)
+{
+    tmx_status st = TMX_OK;
+    double *hous2 = NULL, *work = NULL, qh = 0.0, qw = 0.0;
+    lapack_int lhous2 = -1, lwork = -1, info = 0;
+    LAPACK_dsytrd_2stage("N", "L", &n, A, &lda, d, e, tau, &qh, &lhous2, &qw, &lwork, &info);
+    if (info != 0) return lapack_failed(fn, "dsytrd_2stage (workspace query)", info);
+    lhous2 = (lapack_int)qh;
+    lwork = (lapack_int)qw;
+    if (lhous2 < 1) lhous2 = 1;
+    if (lwork < 1) lwork = 1;
+    size_t bytes = tmx__mul_size((size_t)lhous2 + (size_t)lwork, sizeof(double));
+    TMX_TRY(tmx__check_bytes((double)bytes, "dsytrd_2stage workspace"));
+    hous2 = alloc_doubles((size_t)lhous2);
+    work = alloc_doubles((size_t)lwork);
+    if (!hous2 || !work) {
+        st = tmx__error(TMX_ENOMEM, "%s: cannot allocate dsytrd_2stage workspace (%d + %d doubles)", fn,
+                        (int)lhous2, (int)lwork);
+        goto cleanup;
+    }
+    LAPACK_dsytrd_2stage("N", "L", &n, A, &lda, d, e, tau, hous2, &lhous2, work, &lwork, &info);
+    if (info != 0) st = lapack_failed(fn, "dsytrd_2stage", info);
+cleanup:
+    free(hous2);
+    free(work);
+    return st;
 }
 
 tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out)
@@ -95,29 +139,44 @@ tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out)
         goto cleanup;
     }
     /* A = Q T Qᵀ from the lower triangle; T's diagonal in d, off-diagonal in e. */
-    lapack_int info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 'L', n, A->data, lda, d, e, tau);
-    if (info != 0) {
-        st = lapack_failed(fn, "dsytrd", info);
-        goto cleanup;
+    lapack_int info = 0;
+    if (n < TMX__SYM_2STAGE_N) {
+        info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 'L', n, A->data, lda, d, e, tau);
+        if (info != 0) {
+            st = lapack_failed(fn, "dsytrd", info);
+            goto cleanup;
+        }
+    } else {
+        TMX_TRY(tridiag_2stage(fn, n, A->data, lda, d, e, tau));
     }
     /* Bisection for the smallest (il = iu = 1) and the largest (il = iu = n) eigenvalue of T, with
      * the tolerance LAPACK recommends for the most accurate result (abstol = 2·underflow). dstebz
      * may store more than the requested eigenvalue before discarding extras (ties), so its outputs
-     * get length n: tau, no longer needed, holds them. */
+     * get length n: tau, no longer needed, holds them. d and e are only read. */
     double abstol = 2.0 * LAPACKE_dlamch('S'), ends[2] = {0.0, 0.0};
-    for (int k = 0; k < 2; k++) {
+    int bisected = 1;
+    for (int k = 0; k < 2 && bisected; k++) {
         lapack_int idx = k == 0 ? 1 : n, m = 0, nsplit = 0;
         info = LAPACKE_dstebz('I', 'E', n, 0.0, 0.0, idx, idx, abstol, d, e, &m, &nsplit, tau, iblock,
                               isplit);
-        if (info != 0) {
+        if (info < 0) {
             st = lapack_failed(fn, "dstebz", info);
             goto cleanup;
         }
-        if (m != 1) {
-            st = tmx__error(TMX_ELAPACK, "%s: dstebz returned %d eigenvalues, expected 1", fn, (int)m);
+        bisected = info == 0 && m == 1;
+        ends[k] = tau[0];
+    }
+    /* Bisection gives up (info = 2 or 3) when rounding makes the Sturm count non-monotonic, which
+     * happens with large clusters of equal eigenvalues: W² − J of a star has one eigenvalue of
+     * multiplicity n − 2. Then compute all eigenvalues with dsterf (root-free QL/QR, ascending). */
+    if (!bisected) {
+        info = LAPACKE_dsterf(n, d, e);
+        if (info != 0) {
+            st = lapack_failed(fn, "dsterf", info);
             goto cleanup;
         }
-        ends[k] = tau[0];
+        ends[0] = d[0];
+        ends[1] = d[n - 1];
     }
     *out = fmax(fabs(ends[0]), fabs(ends[1]));
 cleanup:

@@ -2,11 +2,13 @@
  * reverse communication on a matrix-free operator.
  *
  * Choices, common to the three kernels:
- * - nev = 2 Ritz values of largest modulus (which = "LM"), ncv = min(n, 32) Lanczos/Arnoldi
+ * - nev = 1 Ritz value of largest modulus (which = "LM"), ncv = min(n, 32) Lanczos/Arnoldi
  *   vectors, at most 3000 restarts, ARPACK's own convergence test with the caller's tol
- *   (‖r‖ ≤ tol·|θ|; tol = 0 means machine precision). Two values instead of one: when the two
- *   largest moduli are close or equal (±ρ of a bipartite-like W, a double eigenvalue of a ring,
- *   σ₁ ≈ σ₂) a single wanted value makes the restart filter chase both, and convergence stalls.
+ *   (‖r‖ ≤ tol·|θ|; tol = 0 means machine precision). nev = 2 was measured too, and was 3–16×
+ *   slower (operator applications, tol 1e-10) on the hard cases — the ring's W − J, whose ρ is a
+ *   double eigenvalue in a tight cluster, and the cycle's adjacency with both +2 and −2 — because
+ *   it waits for a second value in the cluster to converge as well; nev = 1 found the right
+ *   modulus in all of them. (dnaupd raises nev by one itself when the wanted value is complex.)
  * - A fixed pseudo-random starting vector (info = 1), so that repeated calls give the same
  *   result (ARPACK's default start depends on a seed it keeps between calls).
  * - The reported residual is recomputed, not ARPACK's estimate: the operator is applied once more
@@ -71,7 +73,7 @@ extern void dneupd_(const tmx__fint *rvec, const char *howmny, tmx__fint *select
 
 /* ---- parameters ------------------------------------------------------------------------------ */
 
-#define TMX__ITER_NEV 2
+#define TMX__ITER_NEV 1
 #define TMX__ITER_NCV 32
 #define TMX__ITER_MAXITER 3000
 #define TMX__ITER_DENSE_N 16 /* n at or below this: dense fallback */

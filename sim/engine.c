@@ -1,0 +1,720 @@
+/* topomix simulator — the engine: state, gossip, algorithms, metrics, checkpoints. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/src/internal.h"
+#include "problem.h"
+#include "sim.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static const char *const algo_names[TMX_ALGO_COUNT] = {"dsgd", "dpsgd", "dmsgd", "vdmsgd", "qgdmsgd",
+                                                       "psgd", "local", "easgd", "coop",  "gt"};
+static const char *const problem_names[TMX_PROB_COUNT] = {"logreg-nc", "lsq-nc", "mlp"};
+
+tmx_status tmx_algo_parse(const char *s, tmx_algo *out)
+{
+    for (int a = 0; a < TMX_ALGO_COUNT; a++)
+        if (s && strcmp(s, algo_names[a]) == 0) return *out = (tmx_algo)a, TMX_OK;
+    return tmx__error(TMX_EINVAL, "unknown algorithm '%s' (dsgd, dpsgd, dmsgd, vdmsgd, qgdmsgd, psgd, local, easgd, coop, gt)",
+                      s ? s : "(null)");
+}
+
+const char *tmx_algo_name(tmx_algo a) { return (unsigned)a < TMX_ALGO_COUNT ? algo_names[a] : "unknown"; }
+
+tmx_status tmx_problem_parse(const char *s, tmx_problem_kind *out)
+{
+    for (int p = 0; p < TMX_PROB_COUNT; p++)
+        if (s && strcmp(s, problem_names[p]) == 0) return *out = (tmx_problem_kind)p, TMX_OK;
+    return tmx__error(TMX_EINVAL, "unknown problem '%s' (logreg-nc, lsq-nc, mlp)", s ? s : "(null)");
+}
+
+const char *tmx_problem_name(tmx_problem_kind p) { return (unsigned)p < TMX_PROB_COUNT ? problem_names[p] : "unknown"; }
+
+void tmx_sim_config_init(tmx_sim_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->algo = TMX_ALGO_DSGD;
+    c->problem = TMX_PROB_LOGREG_NC;
+    c->iters = 100;
+    c->lr = 0.1;
+    c->momentum = 0.9;
+    c->qg_mu = -1.0;
+    c->reg = 1e-3;
+    c->hidden = 16;
+    c->batch = 32;
+    c->seed = 1;
+    c->period = 4;
+    c->alpha = 0.1;
+    c->decay_factor = 0.1;
+    c->control_factor = 0.5;
+    c->control_max_rounds = 1000;
+}
+
+/* ---- state ------------------------------------------------------------------------------------ */
+
+enum { BUF_X, BUF_V, BUF_G, BUF_M, BUF_MH, BUF_Y, BUF_GOLD, NBUF };
+
+struct tmx_sim {
+    tmx_sim_config cfg;
+    const tmx_topo *topo;
+    const tmx_dataset *D;
+    const tmx_partition *P;
+    tmx__problem pb;
+    int64_t n, aux, N, p; /* workers, auxiliary nodes, all nodes, model size */
+    double *buf[NBUF];    /* p × N each (NULL when the algorithm does not need it) */
+    double *z;            /* easgd anchor, p */
+    double *xbar, *gbar;  /* p */
+    double *ws;           /* per-thread problem workspaces */
+    int64_t ws_stride;
+    int nthreads;
+    /* mixing matrices: static and periodic topologies are built once */
+    tmx_csr *Wcache;
+    int64_t ncache;
+    tmx_csr Wrand; /* random topologies: rebuilt each step */
+    int64_t *outdeg_msgs; /* messages of one gossip round per cached matrix */
+    /* counters (checkpointed) */
+    int64_t iter, gossip_rounds, messages;
+    double bytes, phase_max, grad_ema, last_target;
+    int64_t phase, capped;
+    int gt_ready;
+};
+
+static int needs(const tmx_sim *s, int b)
+{
+    tmx_algo a = s->cfg.algo;
+    switch (b) {
+    case BUF_X:
+    case BUF_V:
+    case BUF_G: return 1;
+    case BUF_M: return a == TMX_ALGO_DMSGD || a == TMX_ALGO_VDMSGD || a == TMX_ALGO_QGDMSGD;
+    case BUF_MH: return a == TMX_ALGO_QGDMSGD;
+    case BUF_Y:
+    case BUF_GOLD: return a == TMX_ALGO_GT;
+    default: return 0;
+    }
+}
+
+double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, int64_t aux)
+{
+    tmx_sim tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.cfg = *cfg;
+    int nb = 0;
+    for (int b = 0; b < NBUF; b++) nb += needs(&tmp, b);
+    return (double)nb * (double)p * (double)(n + aux) * 8.0 + 4.0 * (double)p * 8.0;
+}
+
+static uint64_t hash4(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+    return tmx__mix64(tmx__mix64(tmx__mix64(tmx__mix64(a) ^ b) ^ c) ^ d);
+}
+
+/* Unbiased index in [0, m) from a 64-bit hash (Lemire's multiply-shift; bias < m/2^64). */
+static int64_t index_of(uint64_t h, int64_t m)
+{
+    __extension__ typedef unsigned __int128 u128;
+    return (int64_t)(((u128)h * (u128)(uint64_t)m) >> 64);
+}
+
+static tmx_status validate_config(const tmx_sim_config *c)
+{
+    if ((unsigned)c->algo >= TMX_ALGO_COUNT) return tmx__error(TMX_EINVAL, "unknown algorithm");
+    if (c->iters < 0) return tmx__error(TMX_EINVAL, "--iters must be >= 0");
+    if (!(c->lr > 0.0) || !isfinite(c->lr)) return tmx__error(TMX_EINVAL, "--lr must be a finite number > 0");
+    if (!(c->momentum >= 0.0 && c->momentum < 1.0)) return tmx__error(TMX_EINVAL, "--momentum must be in [0, 1)");
+    if (c->qg_mu >= 1.0 || !isfinite(c->qg_mu)) return tmx__error(TMX_EINVAL, "--qg-mu must be < 1");
+    if (c->batch < 0) return tmx__error(TMX_EINVAL, "--batch must be >= 1 or 'full'");
+    if (c->period < 1) return tmx__error(TMX_EINVAL, "--period must be >= 1");
+    if (c->algo == TMX_ALGO_EASGD && (!(c->alpha > 0.0) || !isfinite(c->alpha)))
+        return tmx__error(TMX_EINVAL, "--alpha must be > 0");
+    if (c->aux < 0) return tmx__error(TMX_EINVAL, "--aux must be >= 0");
+    if (c->aux > 0 && c->algo != TMX_ALGO_COOP) return tmx__error(TMX_EINVAL, "--aux applies to --algo coop only");
+    if (!isfinite(c->init_scale) || c->init_scale < 0) return tmx__error(TMX_EINVAL, "--init must be finite and >= 0");
+    if (c->ndecay < 0 || c->ndecay > TMX_SIM_MAX_DECAYS) return tmx__error(TMX_EINVAL, "at most %d decays", TMX_SIM_MAX_DECAYS);
+    for (int q = 0; q < c->ndecay; q++)
+        if (!(c->decay_at[q] > 0.0 && c->decay_at[q] < 1.0) || (q > 0 && c->decay_at[q] <= c->decay_at[q - 1]))
+            return tmx__error(TMX_EINVAL, "decay points must be increasing fractions in (0, 1)");
+    if (!(c->decay_factor > 0.0) || !isfinite(c->decay_factor)) return tmx__error(TMX_EINVAL, "--lr-decay-factor must be > 0");
+    if (c->warmup < 0) return tmx__error(TMX_EINVAL, "--warmup must be >= 0");
+    if (c->control != TMX_CONTROL_NONE && (!(c->control_factor > 0.0) || !isfinite(c->control_factor)))
+        return tmx__error(TMX_EINVAL, "--consensus-target factor must be > 0");
+    if (c->control != TMX_CONTROL_NONE &&
+        (c->algo == TMX_ALGO_PSGD || c->algo == TMX_ALGO_LOCAL || c->algo == TMX_ALGO_EASGD || c->algo == TMX_ALGO_COOP))
+        return tmx__error(TMX_EINVAL, "consensus control applies to gossip algorithms (dsgd, dpsgd, dmsgd, vdmsgd, qgdmsgd, gt)");
+    if (c->control_max_rounds < 1) return tmx__error(TMX_EINVAL, "control rounds cap must be >= 1");
+    return TMX_OK;
+}
+
+void tmx_sim_free(tmx_sim *s)
+{
+    if (!s) return;
+    for (int b = 0; b < NBUF; b++) free(s->buf[b]);
+    free(s->z);
+    free(s->xbar);
+    free(s->gbar);
+    free(s->ws);
+    if (s->Wcache)
+        for (int64_t q = 0; q < s->ncache; q++) tmx_csr_destroy(&s->Wcache[q]);
+    free(s->Wcache);
+    free(s->outdeg_msgs);
+    tmx_csr_destroy(&s->Wrand);
+    free(s);
+}
+
+static int64_t offdiag_nnz(const tmx_csr *W)
+{
+    int64_t c = 0;
+    for (int64_t i = 0; i < W->n; i++)
+        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) c += W->col[e] != i && W->val[e] != 0.0;
+    return c;
+}
+
+tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tmx_dataset *D, const tmx_partition *P,
+                       tmx_sim **out)
+{
+    *out = NULL;
+    tmx_status st = validate_config(cfg);
+    if (st != TMX_OK) return st;
+    if (!topo || !D || !P) return tmx__error(TMX_EINVAL, "sim: topology, data and partition are required");
+    int64_t n = P->n, aux = cfg->aux;
+    if (tmx_topo_n(topo) != n + aux)
+        return tmx__error(TMX_EDIM, "sim: the topology has %lld nodes but %lld agents%s need %lld", (long long)tmx_topo_n(topo),
+                          (long long)n, aux ? " plus auxiliary nodes" : "", (long long)(n + aux));
+    tmx_sim *s = calloc(1, sizeof *s);
+    if (!s) return tmx__error(TMX_ENOMEM, "sim: out of memory");
+    s->cfg = *cfg;
+    if (s->cfg.qg_mu < 0) s->cfg.qg_mu = s->cfg.momentum;
+    s->topo = topo;
+    s->D = D;
+    s->P = P;
+    s->n = n;
+    s->aux = aux;
+    s->N = n + aux;
+    TMX_TRY(tmx__problem_init(&s->pb, cfg->problem, D, cfg->hidden, cfg->reg));
+    s->p = s->pb.p;
+    {
+        char what[96];
+        snprintf(what, sizeof what, "simulation state (%lld agents x %lld parameters)", (long long)s->N, (long long)s->p);
+        TMX_TRY(tmx__check_bytes(tmx_sim_estimate_bytes(&s->cfg, n, s->p, aux), what));
+    }
+    size_t state = (size_t)s->p * (size_t)s->N;
+    for (int b = 0; b < NBUF; b++)
+        if (needs(s, b) && !(s->buf[b] = calloc(state, sizeof(double)))) goto nomem;
+    s->xbar = calloc((size_t)s->p, sizeof(double));
+    s->gbar = calloc((size_t)s->p, sizeof(double));
+    s->z = calloc((size_t)s->p, sizeof(double));
+#ifdef _OPENMP
+    s->nthreads = omp_get_max_threads();
+#else
+    s->nthreads = 1;
+#endif
+    s->ws_stride = tmx__problem_ws(&s->pb) + 8;
+    s->ws = calloc((size_t)(s->ws_stride * s->nthreads), sizeof(double));
+    if (!s->xbar || !s->gbar || !s->z || !s->ws) goto nomem;
+    /* mixing matrices */
+    tmx_topo_kind kind = tmx_topo_kind_of(topo);
+    s->ncache = kind == TMX_TOPO_RANDOM ? 0 : tmx_topo_period(topo);
+    if (s->ncache > 0) {
+        s->Wcache = calloc((size_t)s->ncache, sizeof *s->Wcache);
+        s->outdeg_msgs = calloc((size_t)s->ncache, sizeof *s->outdeg_msgs);
+        if (!s->Wcache || !s->outdeg_msgs) goto nomem;
+        for (int64_t q = 0; q < s->ncache; q++) {
+            TMX_TRY(tmx_topo_weights(topo, q, &s->Wcache[q]));
+            s->outdeg_msgs[q] = offdiag_nnz(&s->Wcache[q]);
+        }
+    }
+    /* initial models: identical on every agent */
+    if (cfg->init_scale > 0) {
+        for (int64_t k = 0; k < s->p; k++) {
+            /* Box–Muller on the counter-based hash: reproducible, no generator state */
+            double u1 = ((double)(hash4(cfg->seed, 0x1417, (uint64_t)k, 1) >> 11) + 0.5) / 9007199254740992.0;
+            double u2 = ((double)(hash4(cfg->seed, 0x1417, (uint64_t)k, 2) >> 11) + 0.5) / 9007199254740992.0;
+            s->buf[BUF_X][k] = cfg->init_scale * sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+        }
+        for (int64_t i = 1; i < s->N; i++) memcpy(s->buf[BUF_X] + i * s->p, s->buf[BUF_X], (size_t)s->p * sizeof(double));
+        memcpy(s->z, s->buf[BUF_X], (size_t)s->p * sizeof(double));
+    }
+    *out = s;
+    return TMX_OK;
+nomem:
+    st = tmx__error(TMX_ENOMEM, "sim: out of memory for %lld agents x %lld parameters", (long long)s->N, (long long)s->p);
+cleanup:
+    tmx_sim_free(s);
+    return st;
+}
+
+int64_t tmx_sim_iter(const tmx_sim *s) { return s->iter; }
+int64_t tmx_sim_dim(const tmx_sim *s) { return s->p; }
+const double *tmx_sim_model(const tmx_sim *s, int64_t i) { return s->buf[BUF_X] + i * s->p; }
+
+double tmx_sim_bytes(const tmx_sim *s)
+{
+    double b = 0;
+    for (int k = 0; k < NBUF; k++) b += s->buf[k] ? (double)s->p * (double)s->N * 8.0 : 0.0;
+    b += 3.0 * (double)s->p * 8.0 + (double)(s->ws_stride * s->nthreads) * 8.0;
+    for (int64_t q = 0; q < s->ncache; q++) b += (double)s->Wcache[q].nnz * 16.0 + (double)(s->N + 1) * 8.0;
+    return b;
+}
+
+/* ---- step size schedule ----------------------------------------------------------------------- */
+
+static int phase_of(const tmx_sim *s, int64_t k)
+{
+    int ph = 0;
+    for (int q = 0; q < s->cfg.ndecay; q++)
+        if ((double)k >= s->cfg.decay_at[q] * (double)s->cfg.iters) ph = q + 1;
+    return ph;
+}
+
+static double lr_at(const tmx_sim *s, int64_t k)
+{
+    const tmx_sim_config *c = &s->cfg;
+    double g = c->lr;
+    if (c->schedule == TMX_LR_STEP)
+        g *= pow(c->decay_factor, phase_of(s, k));
+    else if (c->schedule == TMX_LR_COSINE && c->iters > 0)
+        g *= 0.5 * (1.0 + cos(M_PI * (double)k / (double)c->iters));
+    if (c->warmup > 0 && k < c->warmup) g *= (double)(k + 1) / (double)c->warmup;
+    return g;
+}
+
+/* ---- gossip ----------------------------------------------------------------------------------- */
+
+/* Rows of X per block: the block of all N columns (read and written) stays in L2. */
+static int64_t block_rows(int64_t N)
+{
+    int64_t b = 32768 / (N > 0 ? N : 1);
+    b = (b / 8) * 8;
+    return b < 64 ? 64 : b;
+}
+
+typedef struct mix_stats {
+    double consensus; /* (1/n) Σ_i ‖x_i − x̄‖² over the n workers of the output */
+    double sumsq;     /* Σ of squares of the whole output (non-finite when any entry is) */
+} mix_stats;
+
+/* out[:, i] ← Σ_j w_ij in[:, j] for every node, blocked along p, with the consensus distance of the
+ * output fused in the same pass. W = NULL means the identity (stats only). */
+static void mix(const tmx_sim *s, const tmx_csr *W, const double *in, double *out, mix_stats *st)
+{
+    int64_t p = s->p, N = s->N, n = s->n, bs = block_rows(N), nblocks = (p + bs - 1) / bs;
+    double cons = 0.0, sq = 0.0;
+#pragma omp parallel for schedule(static) reduction(+ : cons, sq) if (nblocks > 1 && p * N > 32768)
+    for (int64_t blk = 0; blk < nblocks; blk++) {
+        int64_t r0 = blk * bs, len = (r0 + bs <= p ? bs : p - r0);
+        double mean[512];
+        for (int64_t c0 = 0; c0 < len; c0 += 512) {
+            int64_t cl = len - c0 < 512 ? len - c0 : 512;
+            for (int64_t r = 0; r < cl; r++) mean[r] = 0.0;
+            for (int64_t i = 0; i < N; i++) {
+                double *o = out + i * p + r0 + c0;
+                if (W) {
+                    int64_t e = W->rowptr[i], end = W->rowptr[i + 1];
+                    const double *x = in + W->col[e] * p + r0 + c0;
+                    double w = W->val[e];
+                    for (int64_t r = 0; r < cl; r++) o[r] = w * x[r];
+                    for (e++; e < end; e++) {
+                        x = in + W->col[e] * p + r0 + c0;
+                        w = W->val[e];
+                        for (int64_t r = 0; r < cl; r++) o[r] += w * x[r];
+                    }
+                } else if (in != out) {
+                    memcpy(o, in + i * p + r0 + c0, (size_t)cl * sizeof *o);
+                }
+                if (i < n)
+                    for (int64_t r = 0; r < cl; r++) mean[r] += o[r];
+            }
+            for (int64_t r = 0; r < cl; r++) mean[r] /= (double)n;
+            for (int64_t i = 0; i < N; i++) {
+                const double *o = out + i * p + r0 + c0;
+                for (int64_t r = 0; r < cl; r++) {
+                    double v = o[r], dv = v - mean[r];
+                    sq += v * v;
+                    if (i < n) cons += dv * dv;
+                }
+            }
+        }
+    }
+    st->consensus = cons / (double)n;
+    st->sumsq = sq;
+}
+
+/* The mixing matrix of step k. */
+static tmx_status weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *msgs)
+{
+    if (s->ncache > 0) {
+        int64_t q = k % s->ncache;
+        *W = &s->Wcache[q];
+        *msgs = s->outdeg_msgs[q];
+        return TMX_OK;
+    }
+    tmx_status st = tmx_topo_weights(s->topo, k, &s->Wrand);
+    *W = &s->Wrand;
+    *msgs = offdiag_nnz(&s->Wrand);
+    return st;
+}
+
+/* ---- gradients -------------------------------------------------------------------------------- */
+
+/* G[:, i] ← stochastic gradient of f_i at X[:, i] for every worker (aux columns get 0). The batch of
+ * agent i at counter c is rows hash(seed, i, c, slot) mod m_i of its shard; batch 0 = full shard. */
+static void gradients(tmx_sim *s, const double *X, double *G, int64_t counter, double *mean_norm2)
+{
+    int64_t p = s->p, n = s->n, B = s->cfg.batch;
+    const tmx_partition *P = s->P;
+    double norm2 = 0.0;
+#pragma omp parallel reduction(+ : norm2)
+    {
+#ifdef _OPENMP
+        int tid = omp_get_thread_num();
+#else
+        int tid = 0;
+#endif
+        double *ws = s->ws + tid * s->ws_stride;
+        int64_t rows[256];
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t i = 0; i < n; i++) {
+            const double *x = X + i * p;
+            double *g = G + i * p;
+            const int64_t *shard = P->order + P->start[i];
+            int64_t mi = P->start[i + 1] - P->start[i];
+            memset(g, 0, (size_t)p * sizeof *g);
+            if (B == 0) {
+                tmx__problem_accumulate(&s->pb, x, shard, mi, 1.0, g, NULL, ws);
+            } else {
+                /* chunks of 256 rows: the mean over B is the weighted sum of chunk means */
+                for (int64_t b0 = 0; b0 < B; b0 += 256) {
+                    int64_t cnt = B - b0 < 256 ? B - b0 : 256;
+                    for (int64_t q = 0; q < cnt; q++)
+                        rows[q] = shard[index_of(hash4(s->cfg.seed, (uint64_t)i, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
+                    tmx__problem_accumulate(&s->pb, x, rows, cnt, (double)cnt / (double)B, g, NULL, ws);
+                }
+            }
+            tmx__problem_reg(&s->pb, x, g);
+            double nn = 0.0;
+            for (int64_t k = 0; k < p; k++) nn += g[k] * g[k];
+            norm2 += nn;
+        }
+    }
+    if (s->aux) memset(G + n * p, 0, (size_t)(s->aux * p) * sizeof *G);
+    if (mean_norm2) *mean_norm2 = norm2 / (double)n;
+}
+
+/* Y ← X − γ·G over all nodes (Y may alias X). */
+static void axpy_all(const tmx_sim *s, double *Y, const double *X, double gamma, const double *G)
+{
+    int64_t total = s->p * s->N;
+#pragma omp parallel for schedule(static) if (total > 65536)
+    for (int64_t q = 0; q < total; q++) Y[q] = X[q] - gamma * G[q];
+}
+
+static void swap(double **a, double **b)
+{
+    double *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Every worker's model ← the workers' mean (aux columns untouched). */
+static void average_workers(tmx_sim *s, double *X)
+{
+    int64_t p = s->p, n = s->n;
+    memset(s->xbar, 0, (size_t)p * sizeof(double));
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t k = 0; k < p; k++) s->xbar[k] += X[i * p + k];
+    for (int64_t k = 0; k < p; k++) s->xbar[k] /= (double)n;
+    for (int64_t i = 0; i < n; i++) memcpy(X + i * p, s->xbar, (size_t)p * sizeof(double));
+}
+
+/* ---- one iteration ---------------------------------------------------------------------------- */
+
+tmx_status tmx_sim_step(tmx_sim *s)
+{
+    const tmx_sim_config *c = &s->cfg;
+    int64_t k = s->iter, p = s->p, n = s->n;
+    double gamma = lr_at(s, k), gnorm = 0.0;
+    double **X = &s->buf[BUF_X], **V = &s->buf[BUF_V], *G = s->buf[BUF_G];
+    const tmx_csr *W = NULL;
+    int64_t msgs = 0;
+    mix_stats ms = {0, 0};
+    int gossip = 1;
+    tmx_status st = TMX_OK;
+    double model_bytes = (double)p * 8.0;
+
+    switch (c->algo) {
+    case TMX_ALGO_DSGD:
+    case TMX_ALGO_COOP:
+        gradients(s, *X, G, k, &gnorm);
+        axpy_all(s, *V, *X, gamma, G);
+        if (c->algo == TMX_ALGO_COOP && (k + 1) % c->period != 0) {
+            swap(X, V); /* W_k = I */
+            mix(s, NULL, *X, *X, &ms);
+            gossip = 0;
+            break;
+        }
+        if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
+        mix(s, W, *V, *X, &ms);
+        break;
+    case TMX_ALGO_DPSGD:
+        gradients(s, *X, G, k, &gnorm);
+        if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
+        mix(s, W, *X, *V, &ms);
+        axpy_all(s, *X, *V, gamma, G);
+        mix(s, NULL, *X, *X, &ms);
+        break;
+    case TMX_ALGO_DMSGD:
+    case TMX_ALGO_VDMSGD:
+    case TMX_ALGO_QGDMSGD: {
+        double *M = s->buf[BUF_M], *Mh = s->buf[BUF_MH], beta = c->momentum;
+        gradients(s, *X, G, k, &gnorm);
+        const double *Mprev = c->algo == TMX_ALGO_QGDMSGD ? Mh : M;
+        int64_t total = p * s->N;
+        for (int64_t q = 0; q < total; q++) M[q] = beta * Mprev[q] + G[q];
+        if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
+        if (c->algo == TMX_ALGO_VDMSGD) {
+            mix(s, W, *X, *V, &ms);
+            axpy_all(s, *X, *V, gamma, M);
+            mix(s, NULL, *X, *X, &ms);
+        } else {
+            axpy_all(s, *V, *X, gamma, M);
+            /* V = X − γM; X⁺ = mix(V), written into G's storage is not allowed (G is read
+             * above): use the V/X swap — X⁺ goes to the old X after m̂ has read X. */
+            if (c->algo == TMX_ALGO_QGDMSGD) {
+                double mu = c->qg_mu;
+                /* X⁺ into V's partner: compute mix(V) into G (gradients already consumed) */
+                mix(s, W, *V, G, &ms);
+                for (int64_t q = 0; q < total; q++) Mh[q] = mu * Mh[q] + (1.0 - mu) * ((*X)[q] - G[q]) / gamma;
+                memcpy(*X, G, (size_t)total * sizeof(double));
+            } else {
+                mix(s, W, *V, *X, &ms);
+            }
+        }
+        break;
+    }
+    case TMX_ALGO_PSGD: {
+        gradients(s, *X, G, k, &gnorm);
+        memset(s->gbar, 0, (size_t)p * sizeof(double));
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t q = 0; q < p; q++) s->gbar[q] += G[i * p + q];
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t q = 0; q < p; q++) (*X)[i * p + q] -= gamma * s->gbar[q] / (double)n;
+        mix(s, NULL, *X, *X, &ms);
+        msgs = 2 * (n - 1) * n; /* ring All-Reduce: 2(n−1) messages of N/n bytes per node */
+        model_bytes = (double)p * 8.0 / (double)n;
+        break;
+    }
+    case TMX_ALGO_LOCAL:
+    case TMX_ALGO_EASGD:
+        gradients(s, *X, G, k, &gnorm);
+        axpy_all(s, *X, *X, gamma, G);
+        gossip = (k + 1) % c->period == 0;
+        if (gossip && c->algo == TMX_ALGO_LOCAL) {
+            average_workers(s, *X);
+            msgs = 2 * (n - 1) * n;
+            model_bytes = (double)p * 8.0 / (double)n;
+        } else if (gossip) {
+            /* x_i ← (1−α)x_i + α z and z ← (1 − nα) z + α Σ_i x_i, simultaneously */
+            double a = c->alpha;
+            memset(s->xbar, 0, (size_t)p * sizeof(double));
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t q = 0; q < p; q++) s->xbar[q] += (*X)[i * p + q];
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t q = 0; q < p; q++) (*X)[i * p + q] = (1.0 - a) * (*X)[i * p + q] + a * s->z[q];
+            for (int64_t q = 0; q < p; q++) s->z[q] = (1.0 - (double)n * a) * s->z[q] + a * s->xbar[q];
+            msgs = 2 * n; /* each worker sends to and receives from the anchor */
+        }
+        mix(s, NULL, *X, *X, &ms);
+        break;
+    case TMX_ALGO_GT: {
+        double *Y = s->buf[BUF_Y], *Gold = s->buf[BUF_GOLD];
+        int64_t total = p * s->N;
+        if (!s->gt_ready) { /* y_0 = g(x_0) */
+            gradients(s, *X, Gold, 0, NULL);
+            memcpy(Y, Gold, (size_t)total * sizeof(double));
+            s->gt_ready = 1;
+        }
+        if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
+        axpy_all(s, *V, *X, gamma, Y);
+        mix(s, W, *V, *X, &ms);           /* x⁺ = W(x − γy) */
+        gradients(s, *X, G, k + 1, &gnorm); /* g(x⁺) */
+        mix(s, W, Y, *V, &(mix_stats){0, 0});
+        for (int64_t q = 0; q < total; q++) Y[q] = (*V)[q] + G[q] - Gold[q];
+        memcpy(Gold, G, (size_t)total * sizeof(double));
+        msgs *= 2; /* x and y travel together */
+        model_bytes = (double)p * 8.0;
+        break;
+    }
+    default: return tmx__error(TMX_EINVAL, "unknown algorithm");
+    }
+    if (gossip) {
+        s->gossip_rounds++;
+        s->messages += msgs;
+        s->bytes += (double)msgs * model_bytes;
+    }
+
+    /* consensus control (seed 001): extra gossip rounds until Ξ² ≤ target */
+    int ph = phase_of(s, k);
+    if (ph != s->phase) s->phase = ph, s->phase_max = 0.0;
+    if (c->control != TMX_CONTROL_NONE && (c->control_phases == 0 || (c->control_phases >> ph) & 1u)) {
+        s->grad_ema = s->iter == 0 ? gnorm : 0.9 * s->grad_ema + 0.1 * gnorm;
+        if (ms.consensus > s->phase_max) s->phase_max = ms.consensus;
+        double target = c->control_factor * (c->control == TMX_CONTROL_CONST ? s->phase_max : s->grad_ema);
+        if (!W && (st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
+        if (c->algo == TMX_ALGO_GT) msgs /= 2; /* control rounds move x alone */
+        for (int64_t r = 0; r < c->control_max_rounds && ms.consensus > target; r++) {
+            mix(s, W, *X, *V, &ms);
+            swap(X, V);
+            s->gossip_rounds++;
+            s->messages += msgs;
+            s->bytes += (double)msgs * (double)p * 8.0;
+        }
+        s->last_target = target;
+        if (ms.consensus > target) s->capped++;
+    }
+    s->iter++;
+    if (!isfinite(ms.sumsq))
+        return tmx__error(TMX_ENOCONV, "the state holds NaN or Inf after iteration %lld (lower --lr?)", (long long)s->iter);
+    return TMX_OK;
+}
+
+/* ---- metrics ---------------------------------------------------------------------------------- */
+
+tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m)
+{
+    int64_t p = s->p, n = s->n;
+    const double *X = s->buf[BUF_X];
+    memset(m, 0, sizeof *m);
+    memset(s->xbar, 0, (size_t)p * sizeof(double));
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t k = 0; k < p; k++) s->xbar[k] += X[i * p + k];
+    for (int64_t k = 0; k < p; k++) s->xbar[k] /= (double)n;
+    double cons = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t k = 0; k < p; k++) {
+            double dv = X[i * p + k] - s->xbar[k];
+            cons += dv * dv;
+        }
+    /* f(x̄) = (1/n) Σ_i [mean over shard i] + R(x̄), ∇ likewise; accuracy over every sample */
+    memset(s->gbar, 0, (size_t)p * sizeof(double));
+    double loss = 0.0;
+    int64_t correct = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t mi = s->P->start[i + 1] - s->P->start[i];
+        loss += tmx__problem_accumulate(&s->pb, s->xbar, s->P->order + s->P->start[i], mi, 1.0 / (double)n, s->gbar,
+                                        &correct, s->ws);
+    }
+    loss += tmx__problem_reg(&s->pb, s->xbar, s->gbar);
+    double g2 = 0.0;
+    for (int64_t k = 0; k < p; k++) g2 += s->gbar[k] * s->gbar[k];
+    m->iter = s->iter;
+    m->loss = loss;
+    m->grad_norm2 = g2;
+    m->consensus = cons / (double)n;
+    m->accuracy = (s->pb.kind == TMX_PROB_MLP || s->D->nclass == 2) ? (double)correct / (double)s->P->m : NAN;
+    m->lr = lr_at(s, s->iter);
+    m->gossip_rounds = s->gossip_rounds;
+    m->messages = s->messages;
+    m->bytes_sent = s->bytes;
+    m->control_target = s->last_target;
+    m->control_capped = s->capped;
+    return isfinite(loss) ? TMX_OK : tmx__error(TMX_ENOCONV, "the loss is not finite at iteration %lld", (long long)s->iter);
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------------ */
+
+static const char magic[8] = {'T', 'M', 'X', 'S', 'I', 'M', '0', '1'};
+
+static uint64_t fingerprint(const tmx_sim *s)
+{
+    uint64_t h = tmx__mix64((uint64_t)s->n) ^ tmx__mix64((uint64_t)s->p + 7) ^ tmx__mix64((uint64_t)s->aux + 13);
+    const tmx_sim_config *c = &s->cfg;
+    const double dv[] = {c->lr, c->momentum, c->qg_mu, c->reg, c->alpha, c->init_scale, c->decay_factor, c->control_factor};
+    const int64_t iv[] = {c->algo, c->problem, c->iters, c->hidden, c->batch, c->period, c->aux, c->schedule,
+                          c->ndecay, c->warmup, c->control, (int64_t)c->control_phases, c->control_max_rounds};
+    for (size_t q = 0; q < sizeof dv / sizeof *dv; q++) {
+        uint64_t b;
+        memcpy(&b, &dv[q], sizeof b);
+        h = tmx__mix64(h ^ b);
+    }
+    for (size_t q = 0; q < sizeof iv / sizeof *iv; q++) h = tmx__mix64(h ^ (uint64_t)iv[q]);
+    h = tmx__mix64(h ^ c->seed);
+    h = tmx__mix64(h ^ (uint64_t)s->D->m) ^ tmx__mix64((uint64_t)s->D->d);
+    for (const char *q = tmx_topo_name(s->topo); *q; q++) h = tmx__mix64(h ^ (uint64_t)*q);
+    return h;
+}
+
+tmx_status tmx_sim_save(const tmx_sim *s, const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return tmx__error(TMX_EIO, "checkpoint: cannot write %s", tmp);
+    uint64_t fp = fingerprint(s);
+    int64_t ints[] = {s->iter, s->gossip_rounds, s->messages, s->phase, s->gt_ready, s->capped};
+    double dbl[] = {s->phase_max, s->grad_ema, s->last_target, s->bytes};
+    int ok = fwrite(magic, 1, 8, f) == 8 && fwrite(&fp, sizeof fp, 1, f) == 1 &&
+             fwrite(ints, sizeof ints, 1, f) == 1 && fwrite(dbl, sizeof dbl, 1, f) == 1;
+    size_t state = (size_t)s->p * (size_t)s->N;
+    for (int b = 0; ok && b < NBUF; b++)
+        if (s->buf[b] && b != BUF_V && b != BUF_G) ok = fwrite(s->buf[b], sizeof(double), state, f) == state;
+    ok = ok && fwrite(s->z, sizeof(double), (size_t)s->p, f) == (size_t)s->p;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        return tmx__error(TMX_EIO, "checkpoint: writing %s failed", path);
+    }
+    return TMX_OK;
+}
+
+tmx_status tmx_sim_load(tmx_sim *s, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return tmx__error(TMX_EIO, "checkpoint: cannot open %s", path);
+    char mg[8];
+    uint64_t fp = 0;
+    int64_t ints[6];
+    double dbl[4];
+    tmx_status st = TMX_OK;
+    if (fread(mg, 1, 8, f) != 8 || memcmp(mg, magic, 8) != 0) {
+        st = tmx__error(TMX_EPARSE, "checkpoint: %s is not a topomix checkpoint", path);
+        goto done;
+    }
+    if (fread(&fp, sizeof fp, 1, f) != 1 || fp != fingerprint(s)) {
+        st = tmx__error(TMX_EINVAL, "checkpoint: %s was written for another configuration (options, data or topology differ)", path);
+        goto done;
+    }
+    if (fread(ints, sizeof ints, 1, f) != 1 || fread(dbl, sizeof dbl, 1, f) != 1) goto truncated;
+    size_t state = (size_t)s->p * (size_t)s->N;
+    for (int b = 0; b < NBUF; b++)
+        if (s->buf[b] && b != BUF_V && b != BUF_G && fread(s->buf[b], sizeof(double), state, f) != state) goto truncated;
+    if (fread(s->z, sizeof(double), (size_t)s->p, f) != (size_t)s->p) goto truncated;
+    if (fgetc(f) != EOF) {
+        st = tmx__error(TMX_EPARSE, "checkpoint: %s has trailing data", path);
+        goto done;
+    }
+    if (ints[0] < 0 || ints[0] > s->cfg.iters) {
+        st = tmx__error(TMX_EPARSE, "checkpoint: %s holds iteration %lld outside 0..%lld", path, (long long)ints[0],
+                        (long long)s->cfg.iters);
+        goto done;
+    }
+    s->iter = ints[0];
+    s->gossip_rounds = ints[1];
+    s->messages = ints[2];
+    s->phase = ints[3];
+    s->gt_ready = (int)ints[4];
+    s->capped = ints[5];
+    s->phase_max = dbl[0];
+    s->grad_ema = dbl[1];
+    s->last_target = dbl[2];
+    s->bytes = dbl[3];
+    goto done;
+truncated:
+    st = tmx__error(TMX_EPARSE, "checkpoint: %s is truncated", path);
+done:
+    fclose(f);
+    return st;
+}

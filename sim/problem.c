@@ -1,0 +1,135 @@
+/* topomix simulator — losses and gradients of the problems of REFERENCE.md §6. */
+#include "problem.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "../lib/src/internal.h"
+
+tmx_status tmx__problem_init(tmx__problem *pb, tmx_problem_kind kind, const tmx_dataset *D, int64_t hidden,
+                             double reg)
+{
+    memset(pb, 0, sizeof *pb);
+    pb->kind = kind;
+    pb->D = D;
+    pb->d = D->d;
+    pb->reg = reg;
+    if (!(reg >= 0.0) || !isfinite(reg)) return tmx__error(TMX_EINVAL, "--reg must be finite and >= 0");
+    switch (kind) {
+    case TMX_PROB_LOGREG_NC:
+        for (int64_t i = 0; i < D->m; i++)
+            if (D->y[i] != 1.0 && D->y[i] != -1.0)
+                return tmx__error(TMX_EINVAL, "logreg-nc needs labels -1/+1; sample %lld has %g", (long long)i, D->y[i]);
+        pb->p = D->d;
+        return TMX_OK;
+    case TMX_PROB_LSQ_NC:
+        pb->p = D->d;
+        return TMX_OK;
+    case TMX_PROB_MLP:
+        if (hidden < 1) return tmx__error(TMX_EINVAL, "mlp needs --hidden >= 1, got %lld", (long long)hidden);
+        if (D->nclass < 2) return tmx__error(TMX_EINVAL, "mlp needs class labels (at least 2 classes)");
+        for (int64_t i = 0; i < D->m; i++)
+            if (!(D->y[i] >= 0.0 && D->y[i] < (double)D->nclass) || D->y[i] != floor(D->y[i]))
+                return tmx__error(TMX_EINVAL, "mlp needs class labels 0..%lld; sample %lld has %g", (long long)(D->nclass - 1),
+                                  (long long)i, D->y[i]);
+        pb->hidden = hidden;
+        pb->nclass = D->nclass;
+        pb->p = hidden * D->d + hidden + D->nclass * hidden + D->nclass;
+        return TMX_OK;
+    default: return tmx__error(TMX_EINVAL, "unknown problem %d", (int)kind);
+    }
+}
+
+int64_t tmx__problem_ws(const tmx__problem *pb)
+{
+    return pb->kind == TMX_PROB_MLP ? 2 * pb->hidden + 2 * pb->nclass : 1;
+}
+
+double tmx__problem_reg(const tmx__problem *pb, const double *x, double *g)
+{
+    if (pb->reg == 0.0) return 0.0;
+    double r = 0.0, lam = pb->reg;
+    for (int64_t k = 0; k < pb->p; k++) {
+        double x2 = x[k] * x[k], den = 1.0 + x2;
+        r += x2 / den;
+        if (g) g[k] += lam * 2.0 * x[k] / (den * den);
+    }
+    return lam * r;
+}
+
+/* log(1 + e^t), stably */
+static double softplus(double t) { return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t)); }
+
+static double mlp_sample(const tmx__problem *pb, const double *x, const double *a, double label, double scale,
+                         double *g, int64_t *correct, double *ws)
+{
+    int64_t d = pb->d, H = pb->hidden, C = pb->nclass;
+    const double *W1 = x, *b1 = x + H * d, *W2 = b1 + H, *b2 = W2 + C * H;
+    double *h = ws, *o = ws + H, *dh = o + C, *dout = dh + H;
+    for (int64_t u = 0; u < H; u++) h[u] = tanh(cblas_ddot((int)d, W1 + u * d, 1, a, 1) + b1[u]);
+    double mx = -INFINITY;
+    int64_t arg = 0;
+    for (int64_t c = 0; c < C; c++) {
+        o[c] = cblas_ddot((int)H, W2 + c * H, 1, h, 1) + b2[c];
+        if (o[c] > mx) mx = o[c], arg = c;
+    }
+    double z = 0.0;
+    for (int64_t c = 0; c < C; c++) z += exp(o[c] - mx);
+    int64_t y = (int64_t)label;
+    double loss = log(z) + mx - o[y];
+    if (correct && arg == y) (*correct)++;
+    if (g) {
+        double *gW1 = g, *gb1 = g + H * d, *gW2 = gb1 + H, *gb2 = gW2 + C * H;
+        for (int64_t c = 0; c < C; c++) dout[c] = scale * (exp(o[c] - mx) / z - (c == y ? 1.0 : 0.0));
+        for (int64_t u = 0; u < H; u++) dh[u] = 0.0;
+        for (int64_t c = 0; c < C; c++) {
+            gb2[c] += dout[c];
+            cblas_daxpy((int)H, dout[c], h, 1, gW2 + c * H, 1);
+            cblas_daxpy((int)H, dout[c], W2 + c * H, 1, dh, 1);
+        }
+        for (int64_t u = 0; u < H; u++) {
+            double du = dh[u] * (1.0 - h[u] * h[u]);
+            gb1[u] += du;
+            cblas_daxpy((int)d, du, a, 1, gW1 + u * d, 1);
+        }
+    }
+    return loss;
+}
+
+double tmx__problem_accumulate(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count,
+                               double scale, double *g, int64_t *correct, double *ws)
+{
+    const tmx_dataset *D = pb->D;
+    int64_t d = pb->d;
+    double sum = 0.0, w = scale / (double)count;
+    for (int64_t q = 0; q < count; q++) {
+        const double *a = D->A + rows[q] * d;
+        double b = D->y[rows[q]];
+        if (pb->kind == TMX_PROB_MLP) {
+            sum += mlp_sample(pb, x, a, b, w, g, correct, ws);
+            continue;
+        }
+        double z = cblas_ddot((int)d, a, 1, x, 1), dz;
+        if (pb->kind == TMX_PROB_LOGREG_NC) {
+            sum += softplus(-b * z);
+            dz = -b / (1.0 + exp(b * z)); /* d/dz log(1 + e^{−bz}) = −b σ(−bz) */
+            if (correct && (z >= 0.0 ? 1.0 : -1.0) == b) (*correct)++;
+        } else {
+            double r = z - b;
+            sum += 0.5 * r * r;
+            dz = r;
+            if (correct && (b == 1.0 || b == -1.0) && (z >= 0.0 ? 1.0 : -1.0) == b) (*correct)++;
+        }
+        if (g) cblas_daxpy((int)d, w * dz, a, 1, g, 1);
+    }
+    return w * sum;
+}
+
+double tmx__problem_eval(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count, double *g,
+                         int64_t *correct, double *ws)
+{
+    if (g) memset(g, 0, (size_t)pb->p * sizeof *g);
+    double f = tmx__problem_accumulate(pb, x, rows, count, 1.0, g, correct, ws);
+    return f + tmx__problem_reg(pb, x, g);
+}

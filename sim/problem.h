@@ -1,0 +1,41 @@
+/* topomix simulator — problems: non-convex logistic regression, non-convex least squares, a
+ * one-hidden-layer tanh MLP with softmax cross-entropy (REFERENCE.md §6). Internal. */
+#ifndef TMX_SIM_PROBLEM_H
+#define TMX_SIM_PROBLEM_H
+
+#include <stdint.h>
+#include <topomix/data.h>
+
+#include "sim.h"
+
+typedef struct tmx__problem {
+    tmx_problem_kind kind;
+    const tmx_dataset *D;
+    int64_t d, p, hidden, nclass;
+    double reg;
+} tmx__problem;
+
+/* Sets up the problem and its model dimension p; TMX_EINVAL when the data do not fit it (labels
+ * not ±1 for logreg-nc, fewer than 2 classes for mlp). */
+tmx_status tmx__problem_init(tmx__problem *pb, tmx_problem_kind kind, const tmx_dataset *D, int64_t hidden,
+                             double reg);
+
+/* Doubles of workspace that tmx__problem_eval needs. */
+int64_t tmx__problem_ws(const tmx__problem *pb);
+
+/* Mean data loss over the rows rows[0..count) of D, plus the regulariser; with g != NULL,
+ * g ← ∇ of the same (g is overwritten, p doubles). *correct (if not NULL) counts correctly
+ * classified rows. scale multiplies the data term (1 for a mean; the metrics use shard weights).
+ * ws: tmx__problem_ws doubles. */
+double tmx__problem_eval(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count, double *g,
+                         int64_t *correct, double *ws);
+
+/* g ← g + scale·(∇ of the mean data loss over rows) and returns scale·(mean data loss): no
+ * regulariser (the caller adds it once). */
+double tmx__problem_accumulate(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count,
+                               double scale, double *g, int64_t *correct, double *ws);
+
+/* λ Σ_k x_k²/(1 + x_k²), and with g != NULL, g += its gradient λ·2x/(1 + x²)². */
+double tmx__problem_reg(const tmx__problem *pb, const double *x, double *g);
+
+#endif

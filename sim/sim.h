@@ -1,0 +1,111 @@
+/* topomix simulator — n agents running D-SGD and its relatives in one process (REFERENCE.md §4–§6).
+ *
+ * Agent state X is d × n, column-major: agent i's model is the contiguous column X[i·d .. i·d+d−1]
+ * (Cooperative-SGD notation X ← X W). Gossip computes x_i ← Σ_j w_ij x_j with the sparse W^(k) of
+ * the topology registry, blocked along d so that X streams through memory once, with the consensus
+ * distance fused into the same pass. Minibatch indices come from a counter-based hash of
+ * (seed, agent, iteration, slot), so a run depends only on its seed, and a checkpoint needs no
+ * generator state. */
+#ifndef TMX_SIM_H
+#define TMX_SIM_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <topomix/topomix.h>
+
+typedef enum tmx_algo {
+    TMX_ALGO_DSGD,    /* adapt-then-combine: x_i ← Σ_j w_ij (x_j − γ g_j) */
+    TMX_ALGO_DPSGD,   /* combine-then-adapt: x_i ← Σ_j w_ij x_j − γ g_i */
+    TMX_ALGO_DMSGD,   /* m ← βm + g; x ← W(x − γm) */
+    TMX_ALGO_VDMSGD,  /* m ← βm + g; x ← Wx − γm */
+    TMX_ALGO_QGDMSGD, /* quasi-global momentum (Lin et al. 2021) */
+    TMX_ALGO_PSGD,    /* exact average of the gradients (All-Reduce) */
+    TMX_ALGO_LOCAL,   /* local SGD, x_i ← x̄ every `period` steps */
+    TMX_ALGO_EASGD,   /* elastic averaging with an anchor z every `period` steps */
+    TMX_ALGO_COOP,    /* Cooperative SGD A(period, W, aux) */
+    TMX_ALGO_GT,      /* gradient tracking (DIGing / DSGT) */
+    TMX_ALGO_COUNT
+} tmx_algo;
+
+typedef enum tmx_problem_kind { TMX_PROB_LOGREG_NC, TMX_PROB_LSQ_NC, TMX_PROB_MLP, TMX_PROB_COUNT } tmx_problem_kind;
+
+typedef enum tmx_schedule { TMX_LR_CONST, TMX_LR_STEP, TMX_LR_COSINE } tmx_schedule;
+
+typedef enum tmx_control { TMX_CONTROL_NONE, TMX_CONTROL_CONST, TMX_CONTROL_ADAPTIVE } tmx_control;
+
+#define TMX_SIM_MAX_DECAYS 8
+
+typedef struct tmx_sim_config {
+    tmx_algo algo;
+    tmx_problem_kind problem;
+    int64_t iters;       /* T ≥ 1 */
+    double lr;           /* γ > 0 */
+    double momentum;     /* β in [0, 1) */
+    double qg_mu;        /* μ of QG-DmSGD; < 0 means μ = β */
+    double reg;          /* λ ≥ 0 */
+    int64_t hidden;      /* MLP hidden units ≥ 1 */
+    int64_t batch;       /* B ≥ 1, or 0 for the full shard (deterministic) */
+    uint64_t seed;
+    int64_t period;      /* local/easgd/coop τ_c ≥ 1 */
+    double alpha;        /* easgd α > 0 */
+    int64_t aux;         /* coop: auxiliary variables v ≥ 0 (the topology then has n + v nodes) */
+    double init_scale;   /* x_i(0) = init_scale · N(0, 1) (same for every agent); 0: x_i = 0 */
+    tmx_schedule schedule;
+    double decay_at[TMX_SIM_MAX_DECAYS]; /* fractions of T in (0, 1), increasing */
+    int ndecay;
+    double decay_factor; /* multiply γ by this at each decay (default 0.1) */
+    int64_t warmup;      /* linear warm-up iterations */
+    tmx_control control;
+    double control_factor;
+    unsigned control_phases; /* bit p: control in phase p (phases are separated by decays); 0 = all */
+    int64_t control_max_rounds; /* cap on extra gossip rounds per step (default 1000) */
+} tmx_sim_config;
+
+void tmx_sim_config_init(tmx_sim_config *c);
+tmx_status tmx_algo_parse(const char *s, tmx_algo *out);
+const char *tmx_algo_name(tmx_algo a);
+tmx_status tmx_problem_parse(const char *s, tmx_problem_kind *out);
+const char *tmx_problem_name(tmx_problem_kind p);
+
+/* Metrics at the current iterate; loss, grad_norm2 and accuracy are evaluated at x̄ on all data:
+ * loss = f(x̄) = (1/n) Σ_i f_i(x̄) with f_i the mean over shard i plus the regulariser. */
+typedef struct tmx_sim_metrics {
+    int64_t iter;
+    double loss, grad_norm2, consensus, accuracy; /* accuracy NaN for regression */
+    double lr;
+    int64_t gossip_rounds; /* cumulative gossip rounds (mixing steps), control rounds included */
+    int64_t messages;      /* cumulative point-to-point messages */
+    double bytes_sent;     /* cumulative bytes: messages × model size × 8 */
+    double control_target; /* consensus control: the target of the last step (0 without control) */
+    int64_t control_capped;/* steps whose control stopped at the rounds cap above the target */
+} tmx_sim_metrics;
+
+typedef struct tmx_sim tmx_sim;
+
+/* Creates a simulation over n = P->n agents (plus cfg->aux auxiliary nodes for coop): the topology
+ * must have n + aux nodes. D and P must outlive the simulation (they are not copied).
+ * Refuses (TMX_ENOMEM) a state that would not fit, with the estimate. */
+tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tmx_dataset *D, const tmx_partition *P,
+                       tmx_sim **out);
+void tmx_sim_free(tmx_sim *s);
+
+/* One iteration. TMX_ENOCONV when the state holds NaN or Inf afterwards (the message names the
+ * iteration). */
+tmx_status tmx_sim_step(tmx_sim *s);
+int64_t tmx_sim_iter(const tmx_sim *s);
+int64_t tmx_sim_dim(const tmx_sim *s); /* model dimension p */
+tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m);
+/* Agent i's model (0 ≤ i < n + aux), p doubles, read-only. */
+const double *tmx_sim_model(const tmx_sim *s, int64_t i);
+/* Bytes of memory the simulation holds (state, buffers, workspaces; the data not included). */
+double tmx_sim_bytes(const tmx_sim *s);
+/* Estimate before creating: bytes for (cfg, n, p). */
+double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, int64_t aux);
+
+/* Checkpoint: every piece of state that the next iterations read, so that resuming gives a result
+ * bit-identical to an uninterrupted run. The file records the configuration's fingerprint; load
+ * refuses (TMX_EINVAL) a checkpoint written for another configuration. */
+tmx_status tmx_sim_save(const tmx_sim *s, const char *path);
+tmx_status tmx_sim_load(tmx_sim *s, const char *path);
+
+#endif

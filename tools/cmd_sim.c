@@ -1,0 +1,401 @@
+/* topomix sim — n agents running D-SGD and its relatives on one machine (REFERENCE.md §4–§6). */
+#include "cli_common.h"
+#include "commands.h"
+#include "sim.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+    OPT_ALGO = OPT_FIRST_FREE, OPT_PROBLEM, OPT_DATA, OPT_DIM, OPT_SAMPLES, OPT_HETERO, OPT_NOISE, OPT_CLASSES,
+    OPT_PARTITION, OPT_HIDDEN, OPT_REG, OPT_ITERS, OPT_LR, OPT_MOMENTUM, OPT_QGMU, OPT_BATCH, OPT_PERIOD, OPT_ALPHA,
+    OPT_AUX, OPT_INIT, OPT_SCHEDULE, OPT_DECAY, OPT_DECAYF, OPT_WARMUP, OPT_CTARGET, OPT_CPHASES, OPT_CMAX, OPT_LOG,
+    OPT_LOGEVERY, OPT_CKPT, OPT_CKPTEVERY, OPT_RESUME, OPT_PRECISION, OPT_DEVICE, OPT_QUIET
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: topomix sim --topology NAME -n N --algo ALGO --problem PROBLEM\n"
+            "                   [--data FILE [--partition P] | --dim D --samples M] --batch B|full\n"
+            "                   --iters T --lr LR [options]\n"
+            "\n"
+            "Simulates N agents (plus --aux auxiliary nodes for coop) gossiping over the topology and logs\n"
+            "iter, loss = f(mean x), grad_norm2 = |grad f(mean x)|^2, consensus = (1/n) sum |x_i - mean x|^2,\n"
+            "accuracy, gossip_rounds, messages, bytes_sent, lr every --log-every iterations.\n"
+            "\n"
+            "Algorithm:\n"
+            "      --algo A          dsgd (adapt-then-combine) | dpsgd (combine-then-adapt) | dmsgd | vdmsgd |\n"
+            "                        qgdmsgd | psgd (exact average) | local | easgd | coop | gt (gradient tracking)\n"
+            "      --iters T         iterations (default 100)\n"
+            "      --lr LR           step size (default 0.1)\n"
+            "      --lr-schedule S   const (default) | step | cosine\n"
+            "      --lr-decay F,...  step schedule: decay at these fractions of T (phases for consensus control)\n"
+            "      --lr-decay-factor F  multiply the step size by F at each decay (default 0.1)\n"
+            "      --warmup K        linear warm-up over the first K iterations\n"
+            "      --momentum BETA   dmsgd/vdmsgd/qgdmsgd (default 0.9)\n"
+            "      --qg-mu MU        qgdmsgd's mu (default: BETA)\n"
+            "      --batch B|full    minibatch per agent per step, sampled from the seed; full: whole shard\n"
+            "      --period K        local/easgd/coop: communicate every K steps (default 4)\n"
+            "      --alpha A         easgd elasticity (default 0.1)\n"
+            "      --aux V           coop: auxiliary nodes (the topology then has N + V nodes)\n"
+            "      --init S          initial models S * N(0, 1), identical on every agent (default 0)\n"
+            "      --consensus-target const:F | adaptive:F\n"
+            "                        after each step, gossip until consensus <= F x (max uncontrolled distance\n"
+            "                        of the phase | EMA of the mean local gradient norm^2)\n"
+            "      --control-phases P,...  phases (0-based, split by --lr-decay) where control applies\n"
+            "      --control-max-rounds R  cap on extra gossip rounds per step (default 1000)\n"
+            "\n");
+    fprintf(f,
+            "Problem and data:\n"
+            "      --problem P       logreg-nc | lsq-nc | mlp (default logreg-nc)\n"
+            "      --data FILE       LIBSVM/SVMlight file (labels <= 0 -> -1 for binary problems)\n"
+            "      --partition P     contiguous (default) | shuffle | label-skew:ALPHA\n"
+            "      --dim D           features (synthetic data, or to fix a LIBSVM file's d)\n"
+            "      --samples M       synthetic samples per agent (default 200)\n"
+            "      --hetero H        synthetic: shift of each shard's feature mean (default 0)\n"
+            "      --noise S         synthetic label noise (default 0.1)\n"
+            "      --classes C       synthetic classes for mlp (default 3)\n"
+            "      --hidden H        mlp hidden units (default 16)\n"
+            "      --reg LAMBDA      non-convex regulariser weight (default 1e-3)\n"
+            "\n" CLI_TOPO_HELP
+            "\n"
+            "Output and runs:\n"
+            "      --log FILE        metrics log (default standard output)\n"
+            "      --log-every K     a row every K iterations (default 10), plus iteration 0 and the last\n"
+            "      --format F        csv (default) | json (JSON lines)\n"
+            "      --checkpoint FILE --checkpoint-every K   write the state every K iterations\n"
+            "      --resume FILE     continue from a checkpoint (bit-identical to an uninterrupted run)\n"
+            "      --precision f64   (f32 is not implemented yet)\n"
+            "      --device cpu      (cuda is not built into this version)\n"
+            "      --quiet           no progress bar or summary on stderr\n"
+            "  -h, --help            this help\n"
+            "\n"
+            "SIGINT/SIGTERM flush the log and write a checkpoint (--checkpoint FILE, else topomix-sim.ckpt).\n"
+            "Exit status: 0 ok, 1 runtime failure, 2 usage error, 3 NaN/Inf in the state (log kept),\n"
+            "130/143 interrupted (checkpoint written).\n");
+}
+
+static volatile sig_atomic_t stop_signal = 0;
+static void on_signal(int sig) { stop_signal = sig; }
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void log_header(FILE *f, int json)
+{
+    if (!json) fputs("iter,loss,grad_norm2,consensus,accuracy,gossip_rounds,messages,bytes_sent,lr\n", f);
+}
+
+static void log_row(FILE *f, int json, const tmx_sim_metrics *m)
+{
+    if (json) {
+        fprintf(f, "{\"iter\":%lld,\"loss\":", (long long)m->iter);
+        json_num(f, m->loss);
+        fputs(",\"grad_norm2\":", f);
+        json_num(f, m->grad_norm2);
+        fputs(",\"consensus\":", f);
+        json_num(f, m->consensus);
+        fputs(",\"accuracy\":", f);
+        json_num(f, m->accuracy);
+        fprintf(f, ",\"gossip_rounds\":%lld,\"messages\":%lld,\"bytes_sent\":%.17g,\"lr\":", (long long)m->gossip_rounds,
+                (long long)m->messages, m->bytes_sent);
+        json_num(f, m->lr);
+        fputs("}\n", f);
+    } else {
+        fprintf(f, "%lld,%.17g,%.17g,%.17g,", (long long)m->iter, m->loss, m->grad_norm2, m->consensus);
+        if (isfinite(m->accuracy)) fprintf(f, "%.17g", m->accuracy);
+        fprintf(f, ",%lld,%lld,%.17g,%.17g\n", (long long)m->gossip_rounds, (long long)m->messages, m->bytes_sent, m->lr);
+    }
+    fflush(f);
+}
+
+static void progress(int64_t k, int64_t T, double loss)
+{
+    int width = 30, fill = T > 0 ? (int)(width * k / T) : width;
+    fprintf(stderr, "\r[%.*s%*s] %3d%% iter %lld/%lld loss %.4g ", fill, "##############################", width - fill, "",
+            T > 0 ? (int)(100 * k / T) : 100, (long long)k, (long long)T, loss);
+    fflush(stderr);
+}
+
+static int parse_fractions(const char *s, double *out, int max)
+{
+    int count = 0;
+    char *copy = strdup(s), *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (count == max) cli_die(EXIT_USAGE, "--lr-decay: at most %d decay points", max);
+        out[count++] = cli_double("--lr-decay", tok);
+    }
+    free(copy);
+    if (count == 0) cli_die(EXIT_USAGE, "--lr-decay needs at least one fraction");
+    return count;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        /* Algorithm */
+        {"algo", required_argument, NULL, OPT_ALGO},
+        {"iters", required_argument, NULL, OPT_ITERS},
+        {"lr", required_argument, NULL, OPT_LR},
+        {"lr-schedule", required_argument, NULL, OPT_SCHEDULE},
+        {"lr-decay", required_argument, NULL, OPT_DECAY},
+        {"lr-decay-factor", required_argument, NULL, OPT_DECAYF},
+        {"warmup", required_argument, NULL, OPT_WARMUP},
+        {"momentum", required_argument, NULL, OPT_MOMENTUM},
+        {"qg-mu", required_argument, NULL, OPT_QGMU},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"period", required_argument, NULL, OPT_PERIOD},
+        {"alpha", required_argument, NULL, OPT_ALPHA},
+        {"aux", required_argument, NULL, OPT_AUX},
+        {"init", required_argument, NULL, OPT_INIT},
+        {"consensus-target", required_argument, NULL, OPT_CTARGET},
+        {"control-phases", required_argument, NULL, OPT_CPHASES},
+        {"control-max-rounds", required_argument, NULL, OPT_CMAX},
+        /* Problem and data */
+        {"problem", required_argument, NULL, OPT_PROBLEM},
+        {"data", required_argument, NULL, OPT_DATA},
+        {"partition", required_argument, NULL, OPT_PARTITION},
+        {"dim", required_argument, NULL, OPT_DIM},
+        {"samples", required_argument, NULL, OPT_SAMPLES},
+        {"hetero", required_argument, NULL, OPT_HETERO},
+        {"noise", required_argument, NULL, OPT_NOISE},
+        {"classes", required_argument, NULL, OPT_CLASSES},
+        {"hidden", required_argument, NULL, OPT_HIDDEN},
+        {"reg", required_argument, NULL, OPT_REG},
+        /* Topology */
+        CLI_TOPO_LONGOPTS,
+        {"step", required_argument, NULL, OPT_STEP},
+        /* Output and runs */
+        {"log", required_argument, NULL, OPT_LOG},
+        {"log-every", required_argument, NULL, OPT_LOGEVERY},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"checkpoint", required_argument, NULL, OPT_CKPT},
+        {"checkpoint-every", required_argument, NULL, OPT_CKPTEVERY},
+        {"resume", required_argument, NULL, OPT_RESUME},
+        {"precision", required_argument, NULL, OPT_PRECISION},
+        {"device", required_argument, NULL, OPT_DEVICE},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_topo c;
+    cli_topo_init(&c);
+    tmx_sim_config cfg;
+    tmx_sim_config_init(&cfg);
+    tmx_synth_params sp;
+    tmx_synth_params_init(&sp);
+    sp.d = 100;
+    sp.per_shard = 200;
+    const char *data = NULL, *logpath = NULL, *ckpt = NULL, *resume = NULL, *partition = "contiguous";
+    int64_t dim = 0, log_every = 10, ckpt_every = 0, classes = 3;
+    int json = 0, quiet = 0, have_dim = 0, opt;
+    cli_prog = "topomix sim";
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":hn:", opts, NULL)) != -1) {
+        if (cli_topo_option(&c, opt, optarg)) continue;
+        switch (opt) {
+        case 'h': usage(stdout); return 0;
+        case OPT_ALGO:
+            if (tmx_algo_parse(optarg, &cfg.algo) != TMX_OK) cli_die_status(TMX_EINVAL);
+            break;
+        case OPT_PROBLEM:
+            if (tmx_problem_parse(optarg, &cfg.problem) != TMX_OK) cli_die_status(TMX_EINVAL);
+            break;
+        case OPT_ITERS: cfg.iters = cli_int("--iters", optarg, 0, (int64_t)1 << 40); break;
+        case OPT_LR:
+            cfg.lr = cli_double("--lr", optarg);
+            if (!(cfg.lr > 0)) cli_die(EXIT_USAGE, "--lr must be > 0, got %s", optarg);
+            break;
+        case OPT_SCHEDULE:
+            if (!strcmp(optarg, "const")) cfg.schedule = TMX_LR_CONST;
+            else if (!strcmp(optarg, "step")) cfg.schedule = TMX_LR_STEP;
+            else if (!strcmp(optarg, "cosine")) cfg.schedule = TMX_LR_COSINE;
+            else cli_die(EXIT_USAGE, "unknown --lr-schedule '%s' (const, step, cosine)", optarg);
+            break;
+        case OPT_DECAY:
+            cfg.ndecay = parse_fractions(optarg, cfg.decay_at, TMX_SIM_MAX_DECAYS);
+            if (cfg.schedule == TMX_LR_CONST) cfg.schedule = TMX_LR_STEP;
+            break;
+        case OPT_DECAYF: cfg.decay_factor = cli_double("--lr-decay-factor", optarg); break;
+        case OPT_WARMUP: cfg.warmup = cli_int("--warmup", optarg, 0, (int64_t)1 << 40); break;
+        case OPT_MOMENTUM: cfg.momentum = cli_double("--momentum", optarg); break;
+        case OPT_QGMU: cfg.qg_mu = cli_double("--qg-mu", optarg); break;
+        case OPT_BATCH: cfg.batch = strcmp(optarg, "full") == 0 ? 0 : cli_int("--batch", optarg, 1, 1 << 24); break;
+        case OPT_PERIOD: cfg.period = cli_int("--period", optarg, 1, (int64_t)1 << 40); break;
+        case OPT_ALPHA: cfg.alpha = cli_double("--alpha", optarg); break;
+        case OPT_AUX: cfg.aux = cli_int("--aux", optarg, 0, 1 << 20); break;
+        case OPT_INIT: cfg.init_scale = cli_double("--init", optarg); break;
+        case OPT_CTARGET: {
+            const char *colon = strchr(optarg, ':');
+            if (!colon) cli_die(EXIT_USAGE, "--consensus-target expects const:F or adaptive:F, got '%s'", optarg);
+            if (!strncmp(optarg, "const:", 6)) cfg.control = TMX_CONTROL_CONST;
+            else if (!strncmp(optarg, "adaptive:", 9)) cfg.control = TMX_CONTROL_ADAPTIVE;
+            else cli_die(EXIT_USAGE, "--consensus-target expects const:F or adaptive:F, got '%s'", optarg);
+            cfg.control_factor = cli_double("--consensus-target factor", colon + 1);
+            break;
+        }
+        case OPT_CPHASES: {
+            char *copy = strdup(optarg), *save = NULL;
+            cfg.control_phases = 0;
+            for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+                cfg.control_phases |= 1u << cli_int("--control-phases", tok, 0, TMX_SIM_MAX_DECAYS);
+            free(copy);
+            break;
+        }
+        case OPT_CMAX: cfg.control_max_rounds = cli_int("--control-max-rounds", optarg, 1, 1 << 30); break;
+        case OPT_DATA: data = optarg; break;
+        case OPT_PARTITION: partition = optarg; break;
+        case OPT_DIM: dim = cli_int("--dim", optarg, 1, (int64_t)1 << 40), have_dim = 1; break;
+        case OPT_SAMPLES: sp.per_shard = cli_int("--samples", optarg, 1, (int64_t)1 << 40); break;
+        case OPT_HETERO: sp.hetero = cli_double("--hetero", optarg); break;
+        case OPT_NOISE: sp.noise = cli_double("--noise", optarg); break;
+        case OPT_CLASSES: classes = cli_int("--classes", optarg, 2, 1 << 20); break;
+        case OPT_HIDDEN: cfg.hidden = cli_int("--hidden", optarg, 1, 1 << 24); break;
+        case OPT_REG: cfg.reg = cli_double("--reg", optarg); break;
+        case OPT_STEP: cli_die(EXIT_USAGE, "--step does not apply to sim (every step uses W^(k) of its iteration)");
+        case OPT_LOG: logpath = optarg; break;
+        case OPT_LOGEVERY: log_every = cli_int("--log-every", optarg, 1, (int64_t)1 << 40); break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "csv")) json = 0;
+            else if (!strcmp(optarg, "json")) json = 1;
+            else cli_die(EXIT_USAGE, "unknown --format '%s' (csv, json)", optarg);
+            break;
+        case OPT_CKPT: ckpt = optarg; break;
+        case OPT_CKPTEVERY: ckpt_every = cli_int("--checkpoint-every", optarg, 1, (int64_t)1 << 40); break;
+        case OPT_RESUME: resume = optarg; break;
+        case OPT_PRECISION:
+            if (!strcmp(optarg, "f32")) cli_die(EXIT_USAGE, "--precision f32 is not implemented yet (use f64)");
+            if (strcmp(optarg, "f64")) cli_die(EXIT_USAGE, "unknown --precision '%s' (f64)", optarg);
+            break;
+        case OPT_DEVICE:
+            if (!strcmp(optarg, "cuda")) cli_die(EXIT_USAGE, "--device cuda: this build has no CUDA backend");
+            if (strcmp(optarg, "cpu")) cli_die(EXIT_USAGE, "unknown --device '%s' (cpu)", optarg);
+            break;
+        case OPT_QUIET: quiet = 1; break;
+        case ':': usage(stderr); cli_die(EXIT_USAGE, "option %s needs a value", argv[optind - 1]);
+        default: usage(stderr); cli_die(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) cli_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+    if (!c.name) cli_die(EXIT_USAGE, "--topology NAME is required (see topomix topo --list)");
+    if (!c.have_n) cli_die(EXIT_USAGE, "-n N (number of agents) is required");
+    if (ckpt_every && !ckpt) cli_die(EXIT_USAGE, "--checkpoint-every needs --checkpoint FILE");
+    if (data && (sp.hetero != 0.0)) cli_die(EXIT_USAGE, "--hetero applies to synthetic data, not --data");
+    int64_t n = c.par.n;
+
+    /* data and partition */
+    tmx_dataset D = {0};
+    tmx_partition P = {0};
+    tmx_status st;
+    tmx_label_mode mode = cfg.problem == TMX_PROB_MLP ? TMX_LABELS_CLASSES
+                          : cfg.problem == TMX_PROB_LSQ_NC ? TMX_LABELS_RAW : TMX_LABELS_BINARY;
+    tmx_partition_kind pk;
+    double alpha = 0;
+    if (tmx_partition_parse(partition, &pk, &alpha) != TMX_OK) cli_die_status(TMX_EINVAL);
+    if (data) {
+        st = tmx_libsvm_read_file(data, dim, mode, &D);
+    } else {
+        sp.shards = n;
+        if (have_dim) sp.d = dim;
+        sp.seed = c.par.seed;
+        sp.mode = mode;
+        sp.nclass = classes;
+        st = tmx_data_synth(&sp, &D);
+    }
+    if (st != TMX_OK) cli_die_status(st);
+    if ((st = tmx_partition_make(&D, n, pk, alpha, c.par.seed, &P)) != TMX_OK) cli_die_status(st);
+
+    /* topology over n + aux nodes */
+    cli_topo tc = c;
+    tc.par.n = n + cfg.aux;
+    tmx_topo *topo = cli_topo_new(&tc);
+    cfg.seed = c.par.seed;
+    tmx_sim *s = NULL;
+    if ((st = tmx_sim_new(&cfg, topo, &D, &P, &s)) != TMX_OK) cli_die_status(st);
+    if (resume && (st = tmx_sim_load(s, resume)) != TMX_OK) cli_die_status(st);
+
+    FILE *log = stdout;
+    if (logpath && strcmp(logpath, "-") != 0 && !(log = fopen(logpath, resume ? "a" : "w")))
+        cli_die(EXIT_USAGE, "cannot write %s", logpath);
+    if (!resume) log_header(log, json);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    int bar = !quiet && isatty(STDERR_FILENO);
+    tmx_sim_metrics m;
+    int rc = 0;
+    int64_t start = tmx_sim_iter(s);
+    double t0 = now();
+    if (start == 0) {
+        if ((st = tmx_sim_metrics_get(s, &m)) != TMX_OK) cli_die_status(st);
+        log_row(log, json, &m);
+    }
+    while (tmx_sim_iter(s) < cfg.iters) {
+        st = tmx_sim_step(s);
+        int64_t k = tmx_sim_iter(s);
+        if (st == TMX_ENOCONV) {
+            if (bar) fputc('\n', stderr);
+            fflush(log);
+            fprintf(stderr, "topomix sim: %s\n", tmx_last_error());
+            rc = 3;
+            break;
+        }
+        if (st != TMX_OK) cli_die_status(st);
+        if (k % log_every == 0 || k == cfg.iters) {
+            if ((st = tmx_sim_metrics_get(s, &m)) != TMX_OK) {
+                fflush(log);
+                fprintf(stderr, "topomix sim: %s\n", tmx_last_error());
+                rc = 3;
+                break;
+            }
+            log_row(log, json, &m);
+            if (bar) progress(k, cfg.iters, m.loss);
+        }
+        if (ckpt && ckpt_every && k % ckpt_every == 0 && (st = tmx_sim_save(s, ckpt)) != TMX_OK) cli_die_status(st);
+        if (stop_signal) {
+            const char *path = ckpt ? ckpt : "topomix-sim.ckpt";
+            fflush(log);
+            if (bar) fputc('\n', stderr);
+            st = tmx_sim_save(s, path);
+            fprintf(stderr, "topomix sim: interrupted at iteration %lld; %s %s (resume with --resume %s)\n", (long long)k,
+                    st == TMX_OK ? "checkpoint written to" : "could not write checkpoint", path, path);
+            rc = stop_signal == SIGINT ? 130 : 143;
+            break;
+        }
+    }
+    double dt = now() - t0;
+    if (bar) fputc('\n', stderr);
+    if (fflush(log) != 0 || ferror(log)) cli_die(1, "writing the log failed");
+    if (log != stdout) fclose(log);
+    if (rc == 0 && !quiet) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        int64_t done = tmx_sim_iter(s) - start;
+        fprintf(stderr,
+                "# %s on %s, n=%lld, p=%lld, %s: %lld iterations in %.3f s (%.1f it/s, %.3g agent-steps/s), "
+                "final loss %.6g, consensus %.3g, peak memory %.1f MiB, seed %llu\n",
+                tmx_algo_name(cfg.algo), tmx_topo_name(topo), (long long)n, (long long)tmx_sim_dim(s),
+                tmx_problem_name(cfg.problem), (long long)done, dt, dt > 0 ? (double)done / dt : 0.0,
+                dt > 0 ? (double)done * (double)n / dt : 0.0, m.loss, m.consensus, (double)ru.ru_maxrss / 1024.0,
+                (unsigned long long)cfg.seed);
+    }
+    tmx_sim_free(s);
+    tmx_topo_free(topo);
+    tmx_partition_destroy(&P);
+    tmx_dataset_destroy(&D);
+    return rc;
+}
