@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, and shows topomix on a built-in default:
-# the table of every topology at n = 16, then the spectral gaps of ring, torus, exp and
-# onepeer-exp for n = 4..4096 with their figure (out/gap.csv, out/gap.png).
+# the table of every topology at n = 16; the spectral gaps of ring, torus, exp and onepeer-exp
+# for n = 4..6144 with their figure (out/gap.csv, out/gap.png); and a short D-SGD comparison of
+# five topologies with its figure (out/sim_*.csv, out/sim.png).
 #   scripts/quickstart.sh [N]      (N nodes for the table, default 16)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,5 +23,16 @@ $tmx gap --sweep ring,torus,exp,onepeer-exp --n "${sizes%,}" -o out/gap.csv
 awk -F, 'NR == 1 || $2 == 16 || $2 == 24 || $2 == 4096 || $2 == 6144 { printf "  %-12s %6s %-5s %-22s %-22s\n", $1, $2, $4, $14, $15 }' out/gap.csv \
   | sed '1s/.*/  topology          n  method per-step rate          1 - rate/'
 gnuplot -e "in='out/gap.csv'; out='out/gap.png'" plots/gap_sweep.gp
+
 echo
-echo "Figure: out/gap.png   (data: out/gap.csv)"
+echo "D-SGD, 32 agents, non-convex logistic regression on heterogeneous synthetic data (400 iterations):"
+runs=(ring torus exp onepeer-exp complete)
+printf '  %-12s %-12s %-12s %-10s\n' topology "final loss" "consensus" accuracy
+for t in "${runs[@]}"; do
+  $tmx sim --topology "$t" -n 32 --algo dsgd --problem logreg-nc --dim 40 --samples 50 --hetero 4 \
+    --batch 8 --iters 400 --lr 1 --log-every 5 --log "out/sim_$t.csv" --quiet
+  tail -n 1 "out/sim_$t.csv" | awk -F, -v t="$t" '{ printf "  %-12s %-12.6g %-12.3g %-10.4g\n", t, $2, $4, $5 }'
+done
+gnuplot -e "files='$(printf 'out/sim_%s.csv ' "${runs[@]}")'; titles='${runs[*]}'; out='out/sim.png'" plots/sim_compare.gp
+echo
+echo "Figures: out/gap.png (spectral gap vs n), out/sim.png (loss and consensus vs iteration)"

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../lib/src/internal.h"
 #include "problem.h"
@@ -622,6 +623,53 @@ tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m)
     m->control_target = s->last_target;
     m->control_capped = s->capped;
     return isfinite(loss) ? TMX_OK : tmx__error(TMX_ENOCONV, "the loss is not finite at iteration %lld", (long long)s->iter);
+}
+
+/* ---- benchmark hooks -------------------------------------------------------------------------- */
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double tmx_sim_time_mix(tmx_sim *s, int reps)
+{
+    const tmx_csr *W = NULL;
+    int64_t msgs;
+    if (reps < 1 || weights_at(s, 0, &W, &msgs) != TMX_OK) return NAN;
+    double *t = malloc((size_t)reps * sizeof *t);
+    if (!t) return NAN;
+    mix_stats ms;
+    for (int r = 0; r < reps; r++) {
+        double t0 = wall();
+        mix(s, W, s->buf[BUF_X], s->buf[BUF_V], &ms);
+        t[r] = wall() - t0;
+        swap(&s->buf[BUF_X], &s->buf[BUF_V]);
+    }
+    qsort(t, (size_t)reps, sizeof *t, cmp_double);
+    double med = t[reps / 2];
+    free(t);
+    return med;
+}
+
+double tmx_sim_traffic_bytes(const tmx_sim *s)
+{
+    /* per iteration of dsgd-like algorithms: G written, X read twice (gradient and update), V
+     * written then read by the gossip, X written: ≥ 5 passes over p·N doubles; the sampled rows
+     * (B·d doubles per agent, or the whole shard for full batches); W's entries */
+    double state = (double)s->p * (double)s->N * 8.0;
+    double rows = s->cfg.batch ? (double)s->cfg.batch * (double)s->n : (double)s->P->m;
+    double data = rows * (double)s->D->d * 8.0;
+    double w = s->ncache ? (double)s->Wcache[0].nnz * 16.0 : 0.0;
+    return 5.0 * state + data + w;
 }
 
 /* ---- checkpoints ------------------------------------------------------------------------------ */

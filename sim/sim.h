@@ -102,6 +102,15 @@ double tmx_sim_bytes(const tmx_sim *s);
 /* Estimate before creating: bytes for (cfg, n, p). */
 double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, int64_t aux);
 
+/* Benchmark hook: the median wall time in seconds of `reps` gossip passes X ← X·W^(0)ᵀ (with
+ * the fused consensus distance) over the current state, which the passes overwrite (call it on a
+ * simulation used only for timing). */
+double tmx_sim_time_mix(tmx_sim *s, int reps);
+/* Benchmark hook: the median wall time of `reps` full-iteration steps is what the caller measures
+ * with tmx_sim_step; this returns the bytes one iteration must move at least (state read and
+ * written, minibatch rows read, W), the denominator of the traffic bound. */
+double tmx_sim_traffic_bytes(const tmx_sim *s);
+
 /* Checkpoint: every piece of state that the next iterations read, so that resuming gives a result
  * bit-identical to an uninterrupted run. The file records the configuration's fingerprint; load
  * refuses (TMX_EINVAL) a checkpoint written for another configuration. */

@@ -87,7 +87,8 @@ static void check_partition(const tmx_partition *P, int64_t n, int64_t m)
     cr_assert(eq(i64, P->m, m));
     cr_assert(eq(i64, P->start[0], 0));
     cr_assert(eq(i64, P->start[n], m));
-    for (int64_t k = 0; k < n; k++) cr_assert(lt(i64, P->start[k], P->start[k + 1]), "shard %lld empty", (long long)k);
+    for (int64_t k = 0; k < n; k++)
+        cr_assert(lt(i64, P->start[k], P->start[k + 1]), "shard %lld empty", (long long)k);
     char *seen = calloc((size_t)m, 1);
     cr_assert(seen != NULL);
     for (int64_t i = 0; i < m; i++) {
@@ -286,7 +287,8 @@ Test(libsvm, reads_debians_heart_scale)
     cr_expect(eq(dbl, D.A[3], -0.320755));
     cr_expect(eq(dbl, D.A[10], 0.0), "index 11 is absent on the first line");
     cr_expect(eq(dbl, D.A[12], -1.0));
-    for (int64_t k = 0; k < D.m * D.d; k++) cr_assert(le(dbl, fabs(D.A[k]), 1.0), "heart_scale is scaled to [-1, 1]");
+    for (int64_t k = 0; k < D.m * D.d; k++)
+        cr_assert(le(dbl, fabs(D.A[k]), 1.0), "heart_scale is scaled to [-1, 1]");
     tmx_dataset_destroy(&D);
 }
 
@@ -456,7 +458,8 @@ Test(synth, hetero_moves_each_shards_feature_mean_to_its_mu_s)
         cr_expect(epsilon_eq(dbl, sqrt(norm), het, 1e-12), "‖μ_%lld‖ = %.17g", (long long)s, sqrt(norm));
         for (int64_t i = s * N; i < (s + 1) * N; i++)
             for (int64_t j = 0; j < d; j++)
-                cr_assert(epsilon_eq(dbl, h1.A[i * d + j] - h0.A[i * d + j], mu[j], 1e-12), "row %lld", (long long)i);
+                cr_assert(epsilon_eq(dbl, h1.A[i * d + j] - h0.A[i * d + j], mu[j], 1e-12), "row %lld",
+                          (long long)i);
         double dist0 = 0.0;
         for (int64_t j = 0; j < d; j++) {
             double m0 = 0.0, m1 = 0.0;
@@ -543,7 +546,8 @@ Test(synth, class_labels_use_every_class)
     }
     /* argmax over 4 random directions: each class holds a sizeable share (not exactly 1/4, since
      * the planted class vectors have different norms). */
-    for (int c = 0; c < 4; c++) cr_expect(gt(i64, count[c], D.m / 20), "class %d: %lld samples", c, (long long)count[c]);
+    for (int c = 0; c < 4; c++)
+        cr_expect(gt(i64, count[c], D.m / 20), "class %d: %lld samples", c, (long long)count[c]);
     tmx_dataset_destroy(&D);
 }
 
@@ -623,7 +627,9 @@ Test(partition, contiguous_offsets_are_exactly_floor_i_m_over_n)
             cr_assert(eq(int, tmx_partition_make(&D, n, TMX_PART_CONTIGUOUS, 0.0, 1, &P), TMX_OK), "%s",
                       tmx_last_error());
             check_partition(&P, n, m);
-            for (int64_t i = 0; i <= n; i++) cr_assert(eq(i64, P.start[i], i * m / n), "m=%lld n=%lld i=%lld", (long long)m, (long long)n, (long long)i);
+            for (int64_t i = 0; i <= n; i++)
+                cr_assert(eq(i64, P.start[i], i * m / n), "m=%lld n=%lld i=%lld", (long long)m, (long long)n,
+                          (long long)i);
             for (int64_t i = 0; i < m; i++) cr_assert(eq(i64, P.order[i], i));
             tmx_partition_destroy(&P);
             tmx_partition_destroy(&P);
@@ -806,7 +812,8 @@ Test(partition, label_skew_needs_class_labels)
     labels_dataset(&D, 4, y, 0);
     tmx_partition P = {0};
     cr_expect(eq(int, tmx_partition_make(&D, 2, TMX_PART_LABEL_SKEW, 1.0, 1, &P), TMX_EINVAL));
-    cr_expect(not(eq(ptr, strstr(tmx_last_error(), "label-skew needs class labels"), NULL)), "%s", tmx_last_error());
+    cr_expect(not(eq(ptr, strstr(tmx_last_error(), "label-skew needs class labels"), NULL)), "%s",
+              tmx_last_error());
     /* a label outside 0..nclass−1 */
     D.nclass = 3;
     D.y[0] = 0, D.y[1] = 1, D.y[2] = 5, D.y[3] = 2;

@@ -45,7 +45,8 @@ TMX_API tmx_status tmx_libsvm_read(FILE *f, int64_t dim, tmx_label_mode mode, tm
 TMX_API tmx_status tmx_libsvm_read_file(const char *path, int64_t dim, tmx_label_mode mode, tmx_dataset *D);
 
 /** Writes D as LIBSVM text (zeros omitted, values %.17g, labels %.17g). TMX_EIO on failure;
- *  TMX_EINVAL (nothing written) for a NaN/Inf entry or label, which the reader would refuse. */
+ *  TMX_EINVAL (nothing written) for a malformed D or a NaN/Inf entry or label, which the reader
+ *  would refuse. */
 TMX_API tmx_status tmx_libsvm_write(FILE *f, const tmx_dataset *D);
 
 /** Synthetic data with a planted model (seeded, reproducible bit for bit).
@@ -92,7 +93,8 @@ TMX_API tmx_status tmx_partition_parse(const char *s, tmx_partition_kind *kind, 
 
 /** Builds the partition. Every shard must be non-empty (TMX_EINVAL naming the empty shard and
  *  suggesting fewer nodes or another partition); n ≤ m required. Label skew needs class labels
- *  (D->nclass ≥ 1: ±1 or 0..nclass−1; RAW data is TMX_EINVAL). P's previous content is freed. */
+ *  (D->nclass ≥ 1: ±1 or 0..nclass−1; RAW data is TMX_EINVAL). TMX_EUNSUP when shuffling more
+ *  than 2^32 samples (GSL's 32-bit generator). P's previous content is freed. */
 TMX_API tmx_status tmx_partition_make(const tmx_dataset *D, int64_t n, tmx_partition_kind kind, double alpha,
                                       uint64_t seed, tmx_partition *P);
 TMX_API void tmx_partition_destroy(tmx_partition *P);

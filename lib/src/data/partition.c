@@ -4,6 +4,7 @@
  * 2019). Seeded generators are drawn from (seed, stream, step) as everywhere else. */
 #include "internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -46,7 +47,7 @@ tmx_status tmx_partition_parse(const char *s, tmx_partition_kind *kind, double *
         char *end;
         errno = 0;
         double v = strtod(a, &end);
-        if (end == a || *end != '\0' || a[0] == ' ' || a[0] == '\t')
+        if (end == a || *end != '\0' || isspace((unsigned char)a[0]))
             return tmx__error(TMX_EINVAL, "partition: '%s': ALPHA '%s' is not a number", s, a);
         if (!(isfinite(v) && v > 0.0))
             return tmx__error(TMX_EINVAL, "partition: '%s': ALPHA must be finite and > 0", s);
