@@ -40,10 +40,7 @@ int cmd_data(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     cli_prog = "topomix data";
-    if (argc < 2) {
-        usage(stderr);
-        cli_die(EXIT_USAGE, "a subcommand is required (gen or info)");
-    }
+    if (argc < 2) cli_die(EXIT_USAGE, "a subcommand is required: gen or info (see topomix data --help)");
     const char *sub = argv[1];
     if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
         usage(stdout);

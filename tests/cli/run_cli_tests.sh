@@ -171,6 +171,75 @@ for sub in gap exact; do
     else not_ok "topomix $sub --help exits 0 with Usage" "rc=$rc"; fi
 done
 
+# ---- sim and data ------------------------------------------------------------------------------
+
+SIM=(sim --topology ring -n 4 --algo dsgd --problem logreg-nc --dim 5 --samples 20 --batch 4 --lr 0.3 --quiet)
+
+run "${SIM[@]}" --iters 20 --log-every 5
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$TMP/out")" -eq 6 ] && head -1 "$TMP/out" | grep -q '^iter,loss,grad_norm2,consensus,accuracy,gossip_rounds'; then
+    ok "sim writes a CSV header and rows at 0, 5, 10, 15, 20"
+else not_ok "sim writes a CSV header and rows at 0, 5, 10, 15, 20" "rc=$rc" "$(stderr_tail)"; fi
+cp "$TMP/out" "$TMP/run1.csv"
+run "${SIM[@]}" --iters 20 --log-every 5
+if cmp -s "$TMP/out" "$TMP/run1.csv"; then ok "sim: the same seed gives the same log, byte for byte"
+else not_ok "sim: the same seed gives the same log, byte for byte"; fi
+
+run "${SIM[@]}" --iters 20 --log-every 5 --format json
+if [ "$rc" -eq 0 ] && [ -n "$PY" ] && "$PY" -c "import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 5 and rows[-1]['iter'] == 20 and rows[0]['gossip_rounds'] == 0" "$TMP/out" 2>/dev/null; then
+    ok "sim --format json writes one JSON object per logged row"
+else not_ok "sim --format json writes one JSON object per logged row" "rc=$rc"; fi
+
+run sim --topology ring -n 4 --algo dsgd --problem lsq-nc --dim 5 --samples 20 --batch full --lr 1e6 --iters 200 --log-every 1 --quiet
+if [ "$rc" -eq 3 ] && grep -q 'iteration' "$TMP/err" && [ "$(wc -l <"$TMP/out")" -gt 2 ] && ! crashed; then
+    ok "sim: a diverging run exits 3 naming the iteration and keeps the log"
+else not_ok "sim: a diverging run exits 3 naming the iteration and keeps the log" "rc=$rc" "$(stderr_tail)"; fi
+
+# interrupt a long run, then resume it: the final rows equal an uninterrupted run's
+LONG=(sim --topology exp -n 8 --algo dmsgd --problem logreg-nc --dim 2000 --samples 200 --batch 32 --lr 0.2 --iters 20000 --log-every 1000 --quiet)
+timeout 60 "$TOPOMIX" "${LONG[@]}" --log "$TMP/whole.csv" 2>/dev/null
+"$TOPOMIX" "${LONG[@]}" --log "$TMP/part.csv" --checkpoint "$TMP/ck" 2>"$TMP/err" &
+pid=$!
+sleep 0.5
+kill -INT "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 130 ] && [ -s "$TMP/ck" ] && grep -q 'checkpoint written' "$TMP/err"; then
+    ok "sim: SIGINT flushes the log, writes a checkpoint and exits 130"
+    run "${LONG[@]}" --log "$TMP/part.csv" --resume "$TMP/ck"
+    if [ "$rc" -eq 0 ] && [ "$(tail -n 1 "$TMP/part.csv")" = "$(tail -n 1 "$TMP/whole.csv")" ]; then
+        ok "sim --resume finishes bit-identical to an uninterrupted run"
+    else not_ok "sim --resume finishes bit-identical to an uninterrupted run" "rc=$rc" "$(tail -n 1 "$TMP/part.csv")" "$(tail -n 1 "$TMP/whole.csv")"; fi
+elif [ "$rc" -eq 0 ]; then
+    skip "sim: SIGINT flushes the log, writes a checkpoint and exits 130" "the run finished within 0.5 s"
+    skip "sim --resume finishes bit-identical to an uninterrupted run" "no interrupted run"
+else
+    not_ok "sim: SIGINT flushes the log, writes a checkpoint and exits 130" "rc=$rc" "$(stderr_tail)"
+fi
+
+run data gen -n 3 --samples 10 --dim 4 -o "$TMP/gen.svm"
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$TMP/gen.svm")" -eq 30 ]; then
+    run sim --topology ring -n 3 --algo dsgd --problem logreg-nc --data "$TMP/gen.svm" --batch full --iters 5 --lr 0.1 --quiet
+    if [ "$rc" -eq 0 ]; then ok "data gen writes LIBSVM that sim --data reads"
+    else not_ok "data gen writes LIBSVM that sim --data reads" "rc=$rc" "$(stderr_tail)"; fi
+else not_ok "data gen writes LIBSVM that sim --data reads" "rc=$rc" "$(stderr_tail)"; fi
+
+HS=/usr/share/doc/liblinear-tools/examples/heart_scale
+if [ -r "$HS" ]; then
+    run sim --topology exp -n 10 --algo dsgd --problem logreg-nc --data "$HS" --partition shuffle --batch 8 --iters 50 --lr 0.5 --quiet
+    if [ "$rc" -eq 0 ] && [ "$(tail -n 1 "$TMP/out" | cut -d, -f1)" = 50 ]; then ok "sim runs on Debian's heart_scale"
+    else not_ok "sim runs on Debian's heart_scale" "rc=$rc" "$(stderr_tail)"; fi
+else
+    skip "sim runs on Debian's heart_scale" "$HS not installed (liblinear-tools)"
+fi
+
+for sub in sim data; do
+    run $sub --help
+    if [ "$rc" -eq 0 ] && grep -q Usage "$TMP/out"; then ok "topomix $sub --help exits 0 with Usage"
+    else not_ok "topomix $sub --help exits 0 with Usage" "rc=$rc"; fi
+done
+
 # ---- golden Matrix Market files --------------------------------------------------------------
 # The comment line carries the version ("% topomix 0.1.0: ..."); it is normalised to
 # "% topomix VERSION: ..." on both sides so that a release does not invalidate the files.
@@ -202,6 +271,8 @@ printf '%%%%MatrixMarket matrix coordinate real general\n3 4 1\n1 1 1\n' >"$TMP/
 printf '%%%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 nan\n2 2 1\n' >"$TMP/bad/nan.mtx"
 printf '%%%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n3 2 1\n' >"$TMP/bad/range.mtx"
 printf '%%%%MatrixMarket matrix coordinate pattern general\n2 2 2\n1 1\n2 2\n' >"$TMP/bad/pattern.mtx"
+printf '1 1:0.5\n-1 0:1\n' >"$TMP/bad/zero.svm"
+printf '1 1000000000000:1\n' >"$TMP/bad/huge.svm"
 
 bad() { # DESCRIPTION REGEX ARGS...: the one stderr line must match REGEX (case-insensitive)
     local desc=$1 regex=$2
@@ -267,6 +338,36 @@ bad "exact --max-steps 0" 'max-steps' exact ring -n 8 --max-steps 0
 bad "exact --tol nan" 'tol' exact ring -n 8 --tol nan
 bad "exact --all-phases on a static topology" 'periodic' exact ring -n 8 --all-phases
 bad "exact without -n" '-n' exact onepeer-exp
+S=(sim --topology ring -n 4 --problem logreg-nc --dim 5 --samples 20 --iters 3 --quiet)
+bad "sim without --topology" 'topology' sim -n 4 --iters 3
+bad "sim without -n" '-n' sim --topology ring --iters 3
+bad "sim unknown --algo" 'algorithm.*sgdx' "${S[@]}" --algo sgdx
+bad "sim unknown --problem" 'problem.*svm' sim --topology ring -n 4 --problem svm
+bad "sim --lr 0" '--lr' "${S[@]}" --lr 0
+bad "sim --lr nan" '--lr' "${S[@]}" --lr nan
+bad "sim --batch 0" '--batch' "${S[@]}" --batch 0
+bad "sim --batch abc" '--batch' "${S[@]}" --batch abc
+bad "sim --momentum 1" 'momentum' "${S[@]}" --algo dmsgd --momentum 1
+bad "sim --period 0" '--period' "${S[@]}" --algo local --period 0
+bad "sim --aux with dsgd" 'aux' "${S[@]}" --aux 1
+bad "sim --consensus-target bogus" 'consensus-target' "${S[@]}" --consensus-target bogus
+bad "sim --consensus-target on psgd" 'consensus control' "${S[@]}" --algo psgd --consensus-target const:0.5
+bad "sim --lr-decay 0.8,0.5 (not increasing)" 'decay' "${S[@]}" --lr-decay 0.8,0.5
+bad "sim --precision f16" 'precision' "${S[@]}" --precision f16
+bad "sim --device tpu" 'device' "${S[@]}" --device tpu
+bad "sim --device cuda (not built)" 'cuda' "${S[@]}" --device cuda
+bad "sim --partition label-skew:abc" 'label-skew|partition' "${S[@]}" --partition label-skew:abc
+bad "sim --data missing file" 'nonexistent' "${S[@]}" --data /nonexistent.svm
+bad "sim --data with index 0" 'index 0|1-based' "${S[@]}" --data "$TMP/bad/zero.svm"
+bad "sim --data with a huge index" '(memory|needs)' sim --topology ring -n 1 --problem logreg-nc --iters 3 --quiet --data "$TMP/bad/huge.svm"
+bad "sim --resume of a missing checkpoint" 'checkpoint' "${S[@]}" --resume /nonexistent.ckpt
+bad "sim --checkpoint-every without --checkpoint" 'checkpoint' "${S[@]}" --checkpoint-every 5
+bad "sim --hetero with --data" 'hetero' "${S[@]}" --data "$TMP/bad/zero.svm" --hetero 1
+bad "sim state over memory" '(memory|needs)' sim --topology ring -n 100000 --problem logreg-nc --dim 100000000 --samples 1 --iters 1 --quiet
+bad "sim --classes 1" '--classes' "${S[@]}" --problem mlp --classes 1
+bad "data without a subcommand" 'gen|info' data
+bad "data gen without -o" '-o' data gen
+bad "data gen --problem bogus" 'problem' data gen -o "$TMP/x.svm" --problem bogus
 bad "ring -n 2000000000000 (too large)" '(large|memory|at most)' topo ring -n 2000000000000
 
 echo "1..$count"
