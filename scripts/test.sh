@@ -23,9 +23,11 @@ sub_pass = sub_fail = sub_skip = 0
 for t in tests:
     res[t["result"]] = res.get(t["result"], 0) + 1
     out = t.get("stdout") or ""
-    sub_pass += len(re.findall(r"^ok \d+", out, re.M)) - len(re.findall(r"^ok \d+.*# SKIP", out, re.M))
-    sub_skip += len(re.findall(r"^ok \d+.*# SKIP", out, re.M))
-    sub_fail += len(re.findall(r"^not ok \d+", out, re.M))
+    # TAP lines: "ok [N] - ...", "not ok [N] - ...", with "# SKIP" directives
+    skips = len(re.findall(r"^ok\b.*# SKIP", out, re.M))
+    sub_pass += len(re.findall(r"^ok\b", out, re.M)) - skips
+    sub_skip += skips
+    sub_fail += len(re.findall(r"^not ok\b", out, re.M))
 print(f"subtests: {sub_pass} passed, {sub_fail} failed, {sub_skip} skipped")
 print(f"tests: {res.get('OK', 0)} passed, {res.get('FAIL', 0) + res.get('TIMEOUT', 0) + res.get('ERROR', 0)} failed, {res.get('SKIP', 0)} skipped")
 PY
