@@ -298,50 +298,102 @@ typedef struct mix_stats {
     double sumsq;     /* Σ of squares of the whole output (non-finite when any entry is) */
 } mix_stats;
 
-/* out[:, i] ← Σ_j w_ij in[:, j] for every node, blocked along p, with the consensus distance of the
- * output fused in the same pass. W = NULL means the identity (stats only). */
-static void mix(const tmx_sim *s, const tmx_csr *W, const double *in, double *out, mix_stats *st)
+/* Rows per register tile of the gossip kernel. */
+#define TILE 16
+
+/* One block of rows [r0, r0 + len) of the gossip out[:, i] ← Σ_j w_ij (in[:, j] − γ·g[:, j]) (g
+ * may be NULL; W NULL means the identity), with the block's share of the consensus distance and the
+ * sum of squares. Each output tile is accumulated in registers over all of row i's neighbours and
+ * written once; the workers' mean is accumulated in the same pass; the statistics then read the
+ * block back from cache. Cloned for AVX-512 and AVX2, picked at load time. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+static void mix_block(const tmx_csr *W, const double *in, const double *g, double gamma, double *out, int64_t p,
+                      int64_t N, int64_t n, int64_t r0, int64_t len, double *mean, double *cons_out, double *sq_out)
+{
+    for (int64_t r = 0; r < len; r++) mean[r] = 0.0;
+    for (int64_t i = 0; i < N; i++) {
+        double *o = out + i * p + r0;
+        int64_t e0 = W ? W->rowptr[i] : 0, e1 = W ? W->rowptr[i + 1] : 1;
+        int64_t r = 0;
+        for (; r + TILE <= len; r += TILE) {
+            double acc[TILE] = {0};
+            for (int64_t e = e0; e < e1; e++) {
+                int64_t j = W ? W->col[e] : i;
+                double w = W ? W->val[e] : 1.0;
+                const double *x = in + j * p + r0 + r;
+                if (g) {
+                    const double *gg = g + j * p + r0 + r;
+                    for (int t = 0; t < TILE; t++) acc[t] += w * (x[t] - gamma * gg[t]);
+                } else {
+                    for (int t = 0; t < TILE; t++) acc[t] += w * x[t];
+                }
+            }
+            for (int t = 0; t < TILE; t++) o[r + t] = acc[t];
+            if (i < n)
+                for (int t = 0; t < TILE; t++) mean[r + t] += acc[t];
+        }
+        for (; r < len; r++) { /* the tail */
+            double acc = 0.0;
+            for (int64_t e = e0; e < e1; e++) {
+                int64_t j = W ? W->col[e] : i;
+                double w = W ? W->val[e] : 1.0;
+                acc += w * (in[j * p + r0 + r] - (g ? gamma * g[j * p + r0 + r] : 0.0));
+            }
+            o[r] = acc;
+            if (i < n) mean[r] += acc;
+        }
+    }
+    double inv = 1.0 / (double)n, cons = 0.0, sq = 0.0;
+    for (int64_t r = 0; r < len; r++) mean[r] *= inv;
+    for (int64_t i = 0; i < N; i++) {
+        const double *o = out + i * p + r0;
+        if (i < n) {
+#pragma omp simd reduction(+ : cons, sq)
+            for (int64_t r = 0; r < len; r++) {
+                double v = o[r], dv = v - mean[r];
+                sq += v * v;
+                cons += dv * dv;
+            }
+        } else {
+#pragma omp simd reduction(+ : sq)
+            for (int64_t r = 0; r < len; r++) sq += o[r] * o[r];
+        }
+    }
+    *cons_out = cons;
+    *sq_out = sq;
+}
+
+/* out ← the gossip of (in − γ·g) over every node (g may be NULL; W NULL: identity), blocked along
+ * p, with the consensus distance of the output fused in the same pass. out must not alias in or g,
+ * except with W NULL and g NULL (statistics only), where in == out is allowed. */
+static void mix_axpy(const tmx_sim *s, const tmx_csr *W, const double *in, const double *g, double gamma, double *out,
+                     mix_stats *st)
 {
     int64_t p = s->p, N = s->N, n = s->n, bs = block_rows(N), nblocks = (p + bs - 1) / bs;
     double cons = 0.0, sq = 0.0;
 #pragma omp parallel for schedule(static) reduction(+ : cons, sq) if (nblocks > 1 && p * N > 32768)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         int64_t r0 = blk * bs, len = (r0 + bs <= p ? bs : p - r0);
-        double mean[512];
-        for (int64_t c0 = 0; c0 < len; c0 += 512) {
-            int64_t cl = len - c0 < 512 ? len - c0 : 512;
-            for (int64_t r = 0; r < cl; r++) mean[r] = 0.0;
-            for (int64_t i = 0; i < N; i++) {
-                double *o = out + i * p + r0 + c0;
-                if (W) {
-                    int64_t e = W->rowptr[i], end = W->rowptr[i + 1];
-                    const double *x = in + W->col[e] * p + r0 + c0;
-                    double w = W->val[e];
-                    for (int64_t r = 0; r < cl; r++) o[r] = w * x[r];
-                    for (e++; e < end; e++) {
-                        x = in + W->col[e] * p + r0 + c0;
-                        w = W->val[e];
-                        for (int64_t r = 0; r < cl; r++) o[r] += w * x[r];
-                    }
-                } else if (in != out) {
-                    memcpy(o, in + i * p + r0 + c0, (size_t)cl * sizeof *o);
-                }
-                if (i < n)
-                    for (int64_t r = 0; r < cl; r++) mean[r] += o[r];
-            }
-            for (int64_t r = 0; r < cl; r++) mean[r] /= (double)n;
-            for (int64_t i = 0; i < N; i++) {
-                const double *o = out + i * p + r0 + c0;
-                for (int64_t r = 0; r < cl; r++) {
-                    double v = o[r], dv = v - mean[r];
-                    sq += v * v;
-                    if (i < n) cons += dv * dv;
-                }
-            }
+        double mean[4096], c = 0.0, q = 0.0; /* bs ≤ 32768/N·… ≤ 4096 for N ≥ 8; chunked below otherwise */
+        for (int64_t c0 = 0; c0 < len; c0 += 4096) {
+            int64_t cl = len - c0 < 4096 ? len - c0 : 4096;
+            double cc, qq;
+            mix_block(W, in, g, gamma, out, p, N, n, r0 + c0, cl, mean, &cc, &qq);
+            c += cc;
+            q += qq;
         }
+        cons += c;
+        sq += q;
     }
     st->consensus = cons / (double)n;
     st->sumsq = sq;
+}
+
+static void mix(const tmx_sim *s, const tmx_csr *W, const double *in, double *out, mix_stats *st)
+{
+    mix_axpy(s, W, in, NULL, 0.0, out, st);
 }
 
 /* The mixing matrix of step k. */
@@ -367,8 +419,8 @@ static void gradients(tmx_sim *s, const double *X, double *G, int64_t counter, d
 {
     int64_t p = s->p, n = s->n, B = s->cfg.batch;
     const tmx_partition *P = s->P;
-    double norm2 = 0.0;
-#pragma omp parallel reduction(+ : norm2)
+    double norm2 = 0.0, work = (double)(B ? B : P->m / n) * (double)s->D->d * (double)n;
+#pragma omp parallel reduction(+ : norm2) if (n > 1 && work > 32768)
     {
 #ifdef _OPENMP
         int tid = omp_get_thread_num();
@@ -385,32 +437,27 @@ static void gradients(tmx_sim *s, const double *X, double *G, int64_t counter, d
             int64_t mi = P->start[i + 1] - P->start[i];
             memset(g, 0, (size_t)p * sizeof *g);
             if (B == 0) {
-                tmx__problem_accumulate(&s->pb, x, shard, mi, 1.0, g, NULL, ws);
+                tmx__problem_grad(&s->pb, x, shard, mi, 1.0, g, ws);
             } else {
                 /* chunks of 256 rows: the mean over B is the weighted sum of chunk means */
                 for (int64_t b0 = 0; b0 < B; b0 += 256) {
                     int64_t cnt = B - b0 < 256 ? B - b0 : 256;
                     for (int64_t q = 0; q < cnt; q++)
                         rows[q] = shard[index_of(hash4(s->cfg.seed, (uint64_t)i, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
-                    tmx__problem_accumulate(&s->pb, x, rows, cnt, (double)cnt / (double)B, g, NULL, ws);
+                    tmx__problem_grad(&s->pb, x, rows, cnt, (double)cnt / (double)B, g, ws);
                 }
             }
-            tmx__problem_reg(&s->pb, x, g);
-            double nn = 0.0;
-            for (int64_t k = 0; k < p; k++) nn += g[k] * g[k];
-            norm2 += nn;
+            tmx__problem_reg_grad(&s->pb, x, g);
+            if (mean_norm2) {
+                double nn = 0.0;
+#pragma omp simd reduction(+ : nn)
+                for (int64_t k = 0; k < p; k++) nn += g[k] * g[k];
+                norm2 += nn;
+            }
         }
     }
     if (s->aux) memset(G + n * p, 0, (size_t)(s->aux * p) * sizeof *G);
     if (mean_norm2) *mean_norm2 = norm2 / (double)n;
-}
-
-/* Y ← X − γ·G over all nodes (Y may alias X). */
-static void axpy_all(const tmx_sim *s, double *Y, const double *X, double gamma, const double *G)
-{
-    int64_t total = s->p * s->N;
-#pragma omp parallel for schedule(static) if (total > 65536)
-    for (int64_t q = 0; q < total; q++) Y[q] = X[q] - gamma * G[q];
 }
 
 static void swap(double **a, double **b)
@@ -442,67 +489,63 @@ tmx_status tmx_sim_step(tmx_sim *s)
     const tmx_csr *W = NULL;
     int64_t msgs = 0;
     mix_stats ms = {0, 0};
-    int gossip = 1;
+    int gossip = 1, want_norm = c->control == TMX_CONTROL_ADAPTIVE;
     tmx_status st = TMX_OK;
     double model_bytes = (double)p * 8.0;
 
     switch (c->algo) {
     case TMX_ALGO_DSGD:
-    case TMX_ALGO_COOP:
-        gradients(s, *X, G, k, &gnorm);
-        axpy_all(s, *V, *X, gamma, G);
+    case TMX_ALGO_COOP: /* X ← (X − γG) W_k, the update fused into the gossip pass */
+        gradients(s, *X, G, k, want_norm ? &gnorm : NULL);
         if (c->algo == TMX_ALGO_COOP && (k + 1) % c->period != 0) {
-            swap(X, V); /* W_k = I */
-            mix(s, NULL, *X, *X, &ms);
+            mix_axpy(s, NULL, *X, G, gamma, *V, &ms); /* W_k = I */
+            swap(X, V);
             gossip = 0;
             break;
         }
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
-        mix(s, W, *V, *X, &ms);
+        mix_axpy(s, W, *X, G, gamma, *V, &ms);
+        swap(X, V);
         break;
     case TMX_ALGO_DPSGD:
-        gradients(s, *X, G, k, &gnorm);
+        gradients(s, *X, G, k, want_norm ? &gnorm : NULL);
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
         mix(s, W, *X, *V, &ms);
-        axpy_all(s, *X, *V, gamma, G);
-        mix(s, NULL, *X, *X, &ms);
+        mix_axpy(s, NULL, *V, G, gamma, *X, &ms);
         break;
     case TMX_ALGO_DMSGD:
     case TMX_ALGO_VDMSGD:
     case TMX_ALGO_QGDMSGD: {
         double *M = s->buf[BUF_M], *Mh = s->buf[BUF_MH], beta = c->momentum;
-        gradients(s, *X, G, k, &gnorm);
+        gradients(s, *X, G, k, want_norm ? &gnorm : NULL);
         const double *Mprev = c->algo == TMX_ALGO_QGDMSGD ? Mh : M;
         int64_t total = p * s->N;
+#pragma omp parallel for schedule(static) if (total > 65536)
         for (int64_t q = 0; q < total; q++) M[q] = beta * Mprev[q] + G[q];
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
-        if (c->algo == TMX_ALGO_VDMSGD) {
+        if (c->algo == TMX_ALGO_VDMSGD) { /* x ← Wx − γm */
             mix(s, W, *X, *V, &ms);
-            axpy_all(s, *X, *V, gamma, M);
-            mix(s, NULL, *X, *X, &ms);
-        } else {
-            axpy_all(s, *V, *X, gamma, M);
-            /* V = X − γM; X⁺ = mix(V), written into G's storage is not allowed (G is read
-             * above): use the V/X swap — X⁺ goes to the old X after m̂ has read X. */
-            if (c->algo == TMX_ALGO_QGDMSGD) {
+            mix_axpy(s, NULL, *V, M, gamma, *X, &ms);
+        } else { /* x⁺ = W(x − γm) */
+            mix_axpy(s, W, *X, M, gamma, *V, &ms);
+            if (c->algo == TMX_ALGO_QGDMSGD) { /* m̂ ← μ m̂ + (1 − μ)(x − x⁺)/γ */
                 double mu = c->qg_mu;
-                /* X⁺ into V's partner: compute mix(V) into G (gradients already consumed) */
-                mix(s, W, *V, G, &ms);
-                for (int64_t q = 0; q < total; q++) Mh[q] = mu * Mh[q] + (1.0 - mu) * ((*X)[q] - G[q]) / gamma;
-                memcpy(*X, G, (size_t)total * sizeof(double));
-            } else {
-                mix(s, W, *V, *X, &ms);
+                const double *x = *X, *xp = *V;
+#pragma omp parallel for schedule(static) if (total > 65536)
+                for (int64_t q = 0; q < total; q++) Mh[q] = mu * Mh[q] + (1.0 - mu) * (x[q] - xp[q]) / gamma;
             }
+            swap(X, V);
         }
         break;
     }
     case TMX_ALGO_PSGD: {
-        gradients(s, *X, G, k, &gnorm);
+        gradients(s, *X, G, k, want_norm ? &gnorm : NULL);
         memset(s->gbar, 0, (size_t)p * sizeof(double));
         for (int64_t i = 0; i < n; i++)
             for (int64_t q = 0; q < p; q++) s->gbar[q] += G[i * p + q];
+        for (int64_t q = 0; q < p; q++) s->gbar[q] /= (double)n;
         for (int64_t i = 0; i < n; i++)
-            for (int64_t q = 0; q < p; q++) (*X)[i * p + q] -= gamma * s->gbar[q] / (double)n;
+            for (int64_t q = 0; q < p; q++) (*X)[i * p + q] -= gamma * s->gbar[q];
         mix(s, NULL, *X, *X, &ms);
         msgs = 2 * (n - 1) * n; /* ring All-Reduce: 2(n−1) messages of N/n bytes per node */
         model_bytes = (double)p * 8.0 / (double)n;
@@ -510,8 +553,9 @@ tmx_status tmx_sim_step(tmx_sim *s)
     }
     case TMX_ALGO_LOCAL:
     case TMX_ALGO_EASGD:
-        gradients(s, *X, G, k, &gnorm);
-        axpy_all(s, *X, *X, gamma, G);
+        gradients(s, *X, G, k, want_norm ? &gnorm : NULL);
+        mix_axpy(s, NULL, *X, G, gamma, *V, &ms);
+        swap(X, V);
         gossip = (k + 1) % c->period == 0;
         if (gossip && c->algo == TMX_ALGO_LOCAL) {
             average_workers(s, *X);
@@ -528,25 +572,27 @@ tmx_status tmx_sim_step(tmx_sim *s)
             for (int64_t q = 0; q < p; q++) s->z[q] = (1.0 - (double)n * a) * s->z[q] + a * s->xbar[q];
             msgs = 2 * n; /* each worker sends to and receives from the anchor */
         }
-        mix(s, NULL, *X, *X, &ms);
+        if (gossip) mix(s, NULL, *X, *X, &ms);
         break;
     case TMX_ALGO_GT: {
-        double *Y = s->buf[BUF_Y], *Gold = s->buf[BUF_GOLD];
         int64_t total = p * s->N;
         if (!s->gt_ready) { /* y_0 = g(x_0) */
-            gradients(s, *X, Gold, 0, NULL);
-            memcpy(Y, Gold, (size_t)total * sizeof(double));
+            gradients(s, *X, s->buf[BUF_GOLD], 0, NULL);
+            memcpy(s->buf[BUF_Y], s->buf[BUF_GOLD], (size_t)total * sizeof(double));
             s->gt_ready = 1;
         }
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
-        axpy_all(s, *V, *X, gamma, Y);
-        mix(s, W, *V, *X, &ms);           /* x⁺ = W(x − γy) */
-        gradients(s, *X, G, k + 1, &gnorm); /* g(x⁺) */
-        mix(s, W, Y, *V, &(mix_stats){0, 0});
-        for (int64_t q = 0; q < total; q++) Y[q] = (*V)[q] + G[q] - Gold[q];
-        memcpy(Gold, G, (size_t)total * sizeof(double));
+        mix_axpy(s, W, *X, s->buf[BUF_Y], gamma, *V, &ms); /* x⁺ = W(x − γy) */
+        swap(X, V);
+        gradients(s, *X, G, k + 1, want_norm ? &gnorm : NULL); /* g(x⁺) */
+        mix_stats unused;
+        mix(s, W, s->buf[BUF_Y], *V, &unused); /* Wy */
+        double *Y = s->buf[BUF_Y], *Gold = s->buf[BUF_GOLD];
+        const double *WY = *V;
+#pragma omp parallel for schedule(static) if (total > 65536)
+        for (int64_t q = 0; q < total; q++) Y[q] = WY[q] + G[q] - Gold[q];
+        swap(&s->buf[BUF_G], &s->buf[BUF_GOLD]); /* g(x⁺) becomes the next step's g(x) */
         msgs *= 2; /* x and y travel together */
-        model_bytes = (double)p * 8.0;
         break;
     }
     default: return tmx__error(TMX_EINVAL, "unknown algorithm");

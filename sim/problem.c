@@ -126,6 +126,70 @@ double tmx__problem_accumulate(const tmx__problem *pb, const double *x, const in
     return w * sum;
 }
 
+void tmx__problem_reg_grad(const tmx__problem *pb, const double *x, double *g)
+{
+    double two_lam = 2.0 * pb->reg;
+    if (two_lam == 0.0) return;
+#pragma omp simd
+    for (int64_t k = 0; k < pb->p; k++) {
+        double inv = 1.0 / (1.0 + x[k] * x[k]);
+        g[k] += two_lam * x[k] * inv * inv;
+    }
+}
+
+/* Prefetches the d doubles of a row (one request per 64-byte line). */
+static inline void prefetch_row(const double *a, int64_t d)
+{
+#if defined(__GNUC__)
+    for (int64_t k = 0; k < d; k += 8) __builtin_prefetch(a + k, 0, 1);
+#else
+    (void)a, (void)d;
+#endif
+}
+
+/* One sampled row's contribution, g += w·φ'(aᵀx)·a: a dot product and an axpy over the same row (the
+ * second pass reads it from L1). Written inline rather than as two OpenBLAS level-1 calls: at
+ * d ≈ 1000 the calls' fixed overhead was most of an iteration (measured: 1024 calls per step for
+ * n = 16, B = 32), and these loops vectorise to the same kernels. Cloned for AVX-512 and AVX2. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+static double row_dot(const double *a, const double *x, int64_t d)
+{
+    double z = 0.0;
+#pragma omp simd reduction(+ : z)
+    for (int64_t k = 0; k < d; k++) z += a[k] * x[k];
+    return z;
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+static void row_axpy(double c, const double *a, double *g, int64_t d)
+{
+#pragma omp simd
+    for (int64_t k = 0; k < d; k++) g[k] += c * a[k];
+}
+
+void tmx__problem_grad(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count, double scale,
+                       double *g, double *ws)
+{
+    if (pb->kind == TMX_PROB_MLP) {
+        tmx__problem_accumulate(pb, x, rows, count, scale, g, NULL, ws);
+        return;
+    }
+    const tmx_dataset *D = pb->D;
+    int64_t d = pb->d;
+    double w = scale / (double)count;
+    for (int64_t q = 0; q < count; q++) {
+        const double *a = D->A + rows[q] * d;
+        if (q + 1 < count) prefetch_row(D->A + rows[q + 1] * d, d);
+        double b = D->y[rows[q]], z = row_dot(a, x, d);
+        double dz = pb->kind == TMX_PROB_LOGREG_NC ? -b / (1.0 + exp(b * z)) : z - b;
+        row_axpy(w * dz, a, g, d);
+    }
+}
+
 double tmx__problem_eval(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count, double *g,
                          int64_t *correct, double *ws)
 {

@@ -35,6 +35,14 @@ double tmx__problem_eval(const tmx__problem *pb, const double *x, const int64_t 
 double tmx__problem_accumulate(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count,
                                double scale, double *g, int64_t *correct, double *ws);
 
+/* g ← g + scale·∇(mean data loss over rows), without evaluating the loss (one exp per sample for
+ * logreg-nc); the next sampled row is prefetched while one is processed. */
+void tmx__problem_grad(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count, double scale,
+                       double *g, double *ws);
+
+/* g += ∇ of the regulariser, λ·2x/(1 + x²)² (vectorisable; no value). */
+void tmx__problem_reg_grad(const tmx__problem *pb, const double *x, double *g);
+
 /* λ Σ_k x_k²/(1 + x_k²), and with g != NULL, g += its gradient λ·2x/(1 + x²)². */
 double tmx__problem_reg(const tmx__problem *pb, const double *x, double *g);
 

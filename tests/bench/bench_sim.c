@@ -16,8 +16,13 @@
  *     bandwidth at the iteration's footprint (the simulation's memory plus the dataset, capped at the
  *     DRAM arrays), and against the DRAM bound;
  *   - the same run in straightforward NumPy + scipy.sparse (ref_dsgd.py, a subprocess of
- *     /usr/bin/python3; its interpreter start-up and data generation are not timed), and ours/numpy.
+ *     /usr/bin/python3; its interpreter start-up and data generation are not timed), and ours/numpy;
+ *   - the share of the CPUs that other processes took meanwhile (/proc/stat less our own CPU time):
+ *     on a shared 2-core machine one busy neighbour halves what a 2-thread fork/join step gets, so
+ *     a configuration run under load is flagged rather than trusted.
  * Targets (printed, not enforced): mixing/copy ≥ 0.8, iteration/bound ≤ 1.5, ours/numpy ≥ 2.
+ * Usage: bench_sim [--no-numpy] [N:D:M:B ...] (given configurations replace the three defaults and
+ * run 5 × 100 iterations each).
  *
  * OpenBLAS (the engine's dot products and axpys) may pick slow kernels on AVX-512 CPUs:
  * tmx_blas_fix_coretype re-executes with OPENBLAS_CORETYPE=SkylakeX when so, as `topomix sim` does;
@@ -27,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <topomix/topomix.h>
@@ -53,7 +59,7 @@ typedef struct bench_conf {
 typedef struct bench_result {
     int ok, py_ok;
     double ips, ips_best, t_iter, t_mix, mix_bw, copy_ws, copy_ws1, copy_fp, footprint, traffic;
-    double bound, bound_dram, loss, py_ips, py_best, py_loss, py_gather, py_grad, py_gossip;
+    double bound, bound_dram, loss, other, py_ips, py_best, py_loss, py_gather, py_grad, py_gossip;
 } bench_result;
 
 static double now(void)
@@ -101,6 +107,48 @@ static long cache_kib(int level)
         }
     }
     return 0;
+}
+
+/* ---- load from other processes (this machine is shared; its figures move 10–25% run to run) ---- */
+
+typedef struct load_mark {
+    double t, busy, steal, ours; /* wall s; machine busy and steal CPU-seconds; our CPU-seconds */
+} load_mark;
+
+static load_mark load_now(void)
+{
+    load_mark L = {now(), NAN, NAN, 0.0};
+    unsigned long long v[8] = {0};
+    FILE *f = fopen("/proc/stat", "r");
+    if (f) {
+        if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                   &v[7]) == 8) {
+            double hz = (double)sysconf(_SC_CLK_TCK);
+            L.busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / hz; /* user nice system irq softirq */
+            L.steal = (double)v[7] / hz;
+        }
+        fclose(f);
+    }
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    L.ours = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) +
+             1e-6 * (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec + kids.ru_stime.tv_usec);
+    return L;
+}
+
+/* Prints the share of the machine's CPUs that other processes, and the hypervisor (steal), took
+ * between a and b; returns the other processes' share. */
+static double load_report(load_mark a, load_mark b)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    double cap = (b.t - a.t) * (double)(ncpu > 0 ? ncpu : 1);
+    if (!isfinite(a.busy) || !isfinite(b.busy) || cap <= 0) return NAN;
+    double other = (b.busy - a.busy) - (b.ours - a.ours);
+    printf("  load   : other processes used %.0f%% of the %ld CPUs meanwhile, steal %.0f%%%s\n",
+           100.0 * (other > 0 ? other : 0.0) / cap, ncpu, 100.0 * (b.steal - a.steal) / cap,
+           other > 0.1 * cap ? " (figures of this configuration are disturbed)" : "");
+    return (other > 0 ? other : 0.0) / cap;
 }
 
 static int max_threads(void)
@@ -409,11 +457,13 @@ int main(int argc, char **argv)
         printf("\n[%d/%d] n=%lld d=%lld m=%lld B=%lld\n", q + 1, nconf, (long long)c->n, (long long)c->d,
                (long long)c->m, (long long)c->B);
         fflush(stdout);
+        load_mark l0 = load_now();
         if (bench_engine(c, nthr, dram_bw, &res[q]) != 0) {
             rc = 1;
             continue;
         }
         if (numpy) bench_numpy(c, &res[q], &info_shown);
+        res[q].other = load_report(l0, load_now());
         fflush(stdout);
     }
     double dram_end = copy_bw(DRAM_LEN, nthr);
@@ -442,9 +492,11 @@ int main(int argc, char **argv)
             snprintf(npb, sizeof npb, "%.1f", r->py_ips);
             snprintf(spb, sizeof spb, "%.2f%s", sp, sp < 2.0 ? "*" : "");
         }
-        printf("%-18s %9.1f %12.4g %10s %8s %8.1f %9.1f %8.2f%s %9.3f %9.3f %8.2f%s\n", name, r->ips,
+        printf("%-18s %9.1f %12.4g %10s %8s %8.1f %9.1f %8.2f%s %9.3f %9.3f %8.2f%s", name, r->ips,
                r->ips * (double)c->n, npb, spb, r->mix_bw / 1e9, r->copy_ws / 1e9, mc, mc < 0.8 ? "*" : " ",
                1e3 * r->t_iter, 1e3 * r->bound, ib, ib > 1.5 ? "*" : " ");
+        if (r->other > 0.1) printf("  disturbed: other processes took %.0f%% of the CPUs", 100.0 * r->other);
+        printf("\n");
     }
     return rc;
 }
