@@ -35,6 +35,13 @@ tmx_status tmx_problem_parse(const char *s, tmx_problem_kind *out)
 
 const char *tmx_problem_name(tmx_problem_kind p) { return (unsigned)p < TMX_PROB_COUNT ? problem_names[p] : "unknown"; }
 
+tmx_status tmx_precision_parse(const char *s, tmx_precision *out)
+{
+    if (s && strcmp(s, "f64") == 0) return *out = TMX_PREC_F64, TMX_OK;
+    if (s && strcmp(s, "f32") == 0) return *out = TMX_PREC_F32, TMX_OK;
+    return tmx__error(TMX_EINVAL, "unknown precision '%s' (f64, f32)", s ? s : "(null)");
+}
+
 void tmx_sim_config_init(tmx_sim_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -66,7 +73,11 @@ struct tmx_sim {
     const tmx_partition *P;
     tmx__problem pb;
     int64_t n, aux, N, p; /* workers, auxiliary nodes, all nodes, model size */
-    double *buf[NBUF];    /* p × N each (NULL when the algorithm does not need it) */
+    void *buf[NBUF];      /* p × N each, float or double (NULL when the algorithm does not need it) */
+    size_t esz;           /* bytes per state element: 4 (f32) or 8 (f64) */
+    int f32;
+    float *Af;            /* f32: single-precision copy of the data */
+    double *model;        /* f32: scratch for tmx_sim_model */
     double *z;            /* easgd anchor, p */
     double *xbar, *gbar;  /* p */
     double *ws;           /* per-thread problem workspaces */
@@ -106,7 +117,8 @@ double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, i
     tmp.cfg = *cfg;
     int nb = 0;
     for (int b = 0; b < NBUF; b++) nb += needs(&tmp, b);
-    return (double)nb * (double)p * (double)(n + aux) * 8.0 + 4.0 * (double)p * 8.0;
+    double esz = cfg->precision == TMX_PREC_F32 ? 4.0 : 8.0;
+    return (double)nb * (double)p * (double)(n + aux) * esz + 5.0 * (double)p * 8.0;
 }
 
 static uint64_t hash4(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
@@ -119,6 +131,60 @@ static int64_t index_of(uint64_t h, int64_t m)
 {
     __extension__ typedef unsigned __int128 u128;
     return (int64_t)(((u128)h * (u128)(uint64_t)m) >> 64);
+}
+
+/* ---- state vectors in either precision ---------------------------------------------------------
+ * The algorithms are written once against these helpers; only they, the gossip kernel and the
+ * gradients look at the element type. */
+
+/* dst ← a·A + b·B + c·C over all p × N entries (B, C may be NULL; dst may alias any input). */
+static void vec_comb(const tmx_sim *s, void *dst, double a, const void *A, double b, const void *B, double c,
+                     const void *C)
+{
+    int64_t total = s->p * s->N;
+    if (s->f32) {
+        float *d = dst, fa = (float)a, fb = (float)b, fc = (float)c;
+        const float *x = A, *y = B, *z = C;
+#pragma omp parallel for simd schedule(static) if (total > 65536)
+        for (int64_t q = 0; q < total; q++) d[q] = fa * x[q] + (y ? fb * y[q] : 0.0f) + (z ? fc * z[q] : 0.0f);
+    } else {
+        double *d = dst;
+        const double *x = A, *y = B, *z = C;
+#pragma omp parallel for simd schedule(static) if (total > 65536)
+        for (int64_t q = 0; q < total; q++) d[q] = a * x[q] + (y ? b * y[q] : 0.0) + (z ? c * z[q] : 0.0);
+    }
+}
+
+/* out ← the mean of the n workers' columns of X (out: p doubles). */
+static void cols_mean(const tmx_sim *s, const void *X, double *out)
+{
+    int64_t p = s->p;
+    memset(out, 0, (size_t)p * sizeof *out);
+    for (int64_t i = 0; i < s->n; i++) {
+        if (s->f32) {
+            const float *x = (const float *)X + i * p;
+            for (int64_t k = 0; k < p; k++) out[k] += x[k];
+        } else {
+            const double *x = (const double *)X + i * p;
+            for (int64_t k = 0; k < p; k++) out[k] += x[k];
+        }
+    }
+    for (int64_t k = 0; k < p; k++) out[k] /= (double)s->n;
+}
+
+/* Columns 0..cols−1 of X ← a·X[:, i] + b·v (v: p doubles). */
+static void cols_set(const tmx_sim *s, void *X, double a, double b, const double *v, int64_t cols)
+{
+    int64_t p = s->p;
+    for (int64_t i = 0; i < cols; i++) {
+        if (s->f32) {
+            float *x = (float *)X + i * p;
+            for (int64_t k = 0; k < p; k++) x[k] = (float)(a * x[k] + b * v[k]);
+        } else {
+            double *x = (double *)X + i * p;
+            for (int64_t k = 0; k < p; k++) x[k] = a * x[k] + b * v[k];
+        }
+    }
 }
 
 static tmx_status validate_config(const tmx_sim_config *c)
@@ -147,6 +213,7 @@ static tmx_status validate_config(const tmx_sim_config *c)
         (c->algo == TMX_ALGO_PSGD || c->algo == TMX_ALGO_LOCAL || c->algo == TMX_ALGO_EASGD || c->algo == TMX_ALGO_COOP))
         return tmx__error(TMX_EINVAL, "consensus control applies to gossip algorithms (dsgd, dpsgd, dmsgd, vdmsgd, qgdmsgd, gt)");
     if (c->control_max_rounds < 1) return tmx__error(TMX_EINVAL, "control rounds cap must be >= 1");
+    if ((unsigned)c->precision > TMX_PREC_F32) return tmx__error(TMX_EINVAL, "unknown precision");
     return TMX_OK;
 }
 
@@ -158,6 +225,8 @@ void tmx_sim_free(tmx_sim *s)
     free(s->xbar);
     free(s->gbar);
     free(s->ws);
+    free(s->Af);
+    free(s->model);
     if (s->Wcache)
         for (int64_t q = 0; q < s->ncache; q++) tmx_csr_destroy(&s->Wcache[q]);
     free(s->Wcache);
@@ -197,14 +266,24 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     s->N = n + aux;
     TMX_TRY(tmx__problem_init(&s->pb, cfg->problem, D, cfg->hidden, cfg->reg));
     s->p = s->pb.p;
+    s->f32 = cfg->precision == TMX_PREC_F32;
+    s->esz = s->f32 ? sizeof(float) : sizeof(double);
     {
         char what[96];
         snprintf(what, sizeof what, "simulation state (%lld agents x %lld parameters)", (long long)s->N, (long long)s->p);
-        TMX_TRY(tmx__check_bytes(tmx_sim_estimate_bytes(&s->cfg, n, s->p, aux), what));
+        double data32 = s->f32 ? (double)D->m * (double)D->d * 4.0 : 0.0;
+        TMX_TRY(tmx__check_bytes(tmx_sim_estimate_bytes(&s->cfg, n, s->p, aux) + data32, what));
     }
     size_t state = (size_t)s->p * (size_t)s->N;
     for (int b = 0; b < NBUF; b++)
-        if (needs(s, b) && !(s->buf[b] = calloc(state, sizeof(double)))) goto nomem;
+        if (needs(s, b) && !(s->buf[b] = calloc(state, s->esz))) goto nomem;
+    if (s->f32) {
+        size_t cells = (size_t)D->m * (size_t)D->d;
+        if (!(s->Af = malloc((cells ? cells : 1) * sizeof(float))) || !(s->model = calloc((size_t)s->p, sizeof(double))))
+            goto nomem;
+        for (size_t q = 0; q < cells; q++) s->Af[q] = (float)D->A[q];
+        s->pb.Af = s->Af;
+    }
     s->xbar = calloc((size_t)s->p, sizeof(double));
     s->gbar = calloc((size_t)s->p, sizeof(double));
     s->z = calloc((size_t)s->p, sizeof(double));
@@ -234,10 +313,9 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
             /* Box–Muller on the counter-based hash: reproducible, no generator state */
             double u1 = ((double)(hash4(cfg->seed, 0x1417, (uint64_t)k, 1) >> 11) + 0.5) / 9007199254740992.0;
             double u2 = ((double)(hash4(cfg->seed, 0x1417, (uint64_t)k, 2) >> 11) + 0.5) / 9007199254740992.0;
-            s->buf[BUF_X][k] = cfg->init_scale * sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+            s->z[k] = cfg->init_scale * sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
         }
-        for (int64_t i = 1; i < s->N; i++) memcpy(s->buf[BUF_X] + i * s->p, s->buf[BUF_X], (size_t)s->p * sizeof(double));
-        memcpy(s->z, s->buf[BUF_X], (size_t)s->p * sizeof(double));
+        cols_set(s, s->buf[BUF_X], 0.0, 1.0, s->z, s->N);
     }
     *out = s;
     return TMX_OK;
@@ -250,12 +328,19 @@ cleanup:
 
 int64_t tmx_sim_iter(const tmx_sim *s) { return s->iter; }
 int64_t tmx_sim_dim(const tmx_sim *s) { return s->p; }
-const double *tmx_sim_model(const tmx_sim *s, int64_t i) { return s->buf[BUF_X] + i * s->p; }
+const double *tmx_sim_model(const tmx_sim *s, int64_t i)
+{
+    if (!s->f32) return (const double *)s->buf[BUF_X] + i * s->p;
+    const float *x = (const float *)s->buf[BUF_X] + i * s->p;
+    for (int64_t k = 0; k < s->p; k++) s->model[k] = x[k];
+    return s->model;
+}
 
 double tmx_sim_bytes(const tmx_sim *s)
 {
     double b = 0;
-    for (int k = 0; k < NBUF; k++) b += s->buf[k] ? (double)s->p * (double)s->N * 8.0 : 0.0;
+    for (int k = 0; k < NBUF; k++) b += s->buf[k] ? (double)s->p * (double)s->N * (double)s->esz : 0.0;
+    if (s->Af) b += (double)s->D->m * (double)s->D->d * 4.0;
     b += 3.0 * (double)s->p * 8.0 + (double)(s->ws_stride * s->nthreads) * 8.0;
     for (int64_t q = 0; q < s->ncache; q++) b += (double)s->Wcache[q].nnz * 16.0 + (double)(s->N + 1) * 8.0;
     return b;
@@ -365,10 +450,71 @@ static void mix_block(const tmx_csr *W, const double *in, const double *g, doubl
     *sq_out = sq;
 }
 
+/* The same in single precision (statistics accumulated in double). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+static void mix_block_f32(const tmx_csr *W, const float *in, const float *g, float gamma, float *out, int64_t p,
+                      int64_t N, int64_t n, int64_t r0, int64_t len, float *mean, double *cons_out, double *sq_out)
+{
+    for (int64_t r = 0; r < len; r++) mean[r] = 0.0;
+    for (int64_t i = 0; i < N; i++) {
+        float *o = out + i * p + r0;
+        int64_t e0 = W ? W->rowptr[i] : 0, e1 = W ? W->rowptr[i + 1] : 1;
+        int64_t r = 0;
+        for (; r + TILE <= len; r += TILE) {
+            float acc[TILE] = {0};
+            for (int64_t e = e0; e < e1; e++) {
+                int64_t j = W ? W->col[e] : i;
+                float w = W ? (float)W->val[e] : 1.0f;
+                const float *x = in + j * p + r0 + r;
+                if (g) {
+                    const float *gg = g + j * p + r0 + r;
+                    for (int t = 0; t < TILE; t++) acc[t] += w * (x[t] - gamma * gg[t]);
+                } else {
+                    for (int t = 0; t < TILE; t++) acc[t] += w * x[t];
+                }
+            }
+            for (int t = 0; t < TILE; t++) o[r + t] = acc[t];
+            if (i < n)
+                for (int t = 0; t < TILE; t++) mean[r + t] += acc[t];
+        }
+        for (; r < len; r++) { /* the tail */
+            float acc = 0.0f;
+            for (int64_t e = e0; e < e1; e++) {
+                int64_t j = W ? W->col[e] : i;
+                float w = W ? (float)W->val[e] : 1.0f;
+                acc += w * (in[j * p + r0 + r] - (g ? gamma * g[j * p + r0 + r] : 0.0f));
+            }
+            o[r] = acc;
+            if (i < n) mean[r] += acc;
+        }
+    }
+    float inv = 1.0f / (float)n;
+    double cons = 0.0, sq = 0.0;
+    for (int64_t r = 0; r < len; r++) mean[r] *= inv;
+    for (int64_t i = 0; i < N; i++) {
+        const float *o = out + i * p + r0;
+        if (i < n) {
+#pragma omp simd reduction(+ : cons, sq)
+            for (int64_t r = 0; r < len; r++) {
+                double v = o[r], dv = (double)(o[r] - mean[r]);
+                sq += v * v;
+                cons += dv * dv;
+            }
+        } else {
+#pragma omp simd reduction(+ : sq)
+            for (int64_t r = 0; r < len; r++) sq += (double)o[r] * (double)o[r];
+        }
+    }
+    *cons_out = cons;
+    *sq_out = sq;
+}
+
 /* out ← the gossip of (in − γ·g) over every node (g may be NULL; W NULL: identity), blocked along
  * p, with the consensus distance of the output fused in the same pass. out must not alias in or g,
  * except with W NULL and g NULL (statistics only), where in == out is allowed. */
-static void mix_axpy(const tmx_sim *s, const tmx_csr *W, const double *in, const double *g, double gamma, double *out,
+static void mix_axpy(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
                      mix_stats *st)
 {
     int64_t p = s->p, N = s->N, n = s->n, bs = block_rows(N), nblocks = (p + bs - 1) / bs;
@@ -376,11 +522,14 @@ static void mix_axpy(const tmx_sim *s, const tmx_csr *W, const double *in, const
 #pragma omp parallel for schedule(static) reduction(+ : cons, sq) if (nblocks > 1 && p * N > 32768)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         int64_t r0 = blk * bs, len = (r0 + bs <= p ? bs : p - r0);
-        double mean[4096], c = 0.0, q = 0.0; /* bs ≤ 32768/N·… ≤ 4096 for N ≥ 8; chunked below otherwise */
+        double mean[4096], c = 0.0, q = 0.0;
         for (int64_t c0 = 0; c0 < len; c0 += 4096) {
             int64_t cl = len - c0 < 4096 ? len - c0 : 4096;
             double cc, qq;
-            mix_block(W, in, g, gamma, out, p, N, n, r0 + c0, cl, mean, &cc, &qq);
+            if (s->f32)
+                mix_block_f32(W, in, g, (float)gamma, out, p, N, n, r0 + c0, cl, (float *)mean, &cc, &qq);
+            else
+                mix_block(W, in, g, gamma, out, p, N, n, r0 + c0, cl, mean, &cc, &qq);
             c += cc;
             q += qq;
         }
@@ -391,7 +540,7 @@ static void mix_axpy(const tmx_sim *s, const tmx_csr *W, const double *in, const
     st->sumsq = sq;
 }
 
-static void mix(const tmx_sim *s, const tmx_csr *W, const double *in, double *out, mix_stats *st)
+static void mix(const tmx_sim *s, const tmx_csr *W, const void *in, void *out, mix_stats *st)
 {
     mix_axpy(s, W, in, NULL, 0.0, out, st);
 }
@@ -415,7 +564,7 @@ static tmx_status weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *
 
 /* G[:, i] ← stochastic gradient of f_i at X[:, i] for every worker (aux columns get 0). The batch of
  * agent i at counter c is rows hash(seed, i, c, slot) mod m_i of its shard; batch 0 = full shard. */
-static void gradients(tmx_sim *s, const double *X, double *G, int64_t counter, double *mean_norm2)
+static void gradients(tmx_sim *s, const void *X, void *G, int64_t counter, double *mean_norm2)
 {
     int64_t p = s->p, n = s->n, B = s->cfg.batch;
     const tmx_partition *P = s->P;
@@ -431,51 +580,55 @@ static void gradients(tmx_sim *s, const double *X, double *G, int64_t counter, d
         int64_t rows[256];
 #pragma omp for schedule(dynamic, 1)
         for (int64_t i = 0; i < n; i++) {
-            const double *x = X + i * p;
-            double *g = G + i * p;
             const int64_t *shard = P->order + P->start[i];
             int64_t mi = P->start[i + 1] - P->start[i];
-            memset(g, 0, (size_t)p * sizeof *g);
-            if (B == 0) {
-                tmx__problem_grad(&s->pb, x, shard, mi, 1.0, g, ws);
-            } else {
-                /* chunks of 256 rows: the mean over B is the weighted sum of chunk means */
-                for (int64_t b0 = 0; b0 < B; b0 += 256) {
-                    int64_t cnt = B - b0 < 256 ? B - b0 : 256;
+            char *g = (char *)G + (size_t)(i * p) * s->esz;
+            const char *x = (const char *)X + (size_t)(i * p) * s->esz;
+            memset(g, 0, (size_t)p * s->esz);
+            /* full batch: the whole shard; else chunks of ≤ 256 sampled rows, each weighted by its
+             * share of B so that the sum is the mean over the batch */
+            for (int64_t b0 = 0; b0 < (B ? B : 1); b0 += 256) {
+                const int64_t *r = shard;
+                int64_t cnt = mi;
+                double scale = 1.0;
+                if (B) {
+                    cnt = B - b0 < 256 ? B - b0 : 256;
                     for (int64_t q = 0; q < cnt; q++)
                         rows[q] = shard[index_of(hash4(s->cfg.seed, (uint64_t)i, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
-                    tmx__problem_grad(&s->pb, x, rows, cnt, (double)cnt / (double)B, g, ws);
+                    r = rows;
+                    scale = (double)cnt / (double)B;
+                }
+                if (s->f32)
+                    tmx__problem_grad_f32(&s->pb, (const float *)x, r, cnt, scale, (float *)g, ws);
+                else
+                    tmx__problem_grad(&s->pb, (const double *)x, r, cnt, scale, (double *)g, ws);
+            }
+            double nn = 0.0;
+            if (s->f32) {
+                float *gf = (float *)g;
+                tmx__problem_reg_grad_f32(&s->pb, (const float *)x, gf);
+                if (mean_norm2)
+                    for (int64_t k = 0; k < p; k++) nn += (double)gf[k] * gf[k];
+            } else {
+                double *gd = (double *)g;
+                tmx__problem_reg_grad(&s->pb, (const double *)x, gd);
+                if (mean_norm2) {
+#pragma omp simd reduction(+ : nn)
+                    for (int64_t k = 0; k < p; k++) nn += gd[k] * gd[k];
                 }
             }
-            tmx__problem_reg_grad(&s->pb, x, g);
-            if (mean_norm2) {
-                double nn = 0.0;
-#pragma omp simd reduction(+ : nn)
-                for (int64_t k = 0; k < p; k++) nn += g[k] * g[k];
-                norm2 += nn;
-            }
+            norm2 += nn;
         }
     }
-    if (s->aux) memset(G + n * p, 0, (size_t)(s->aux * p) * sizeof *G);
+    if (s->aux) memset((char *)G + (size_t)(n * p) * s->esz, 0, (size_t)(s->aux * p) * s->esz);
     if (mean_norm2) *mean_norm2 = norm2 / (double)n;
 }
 
-static void swap(double **a, double **b)
+static void swap(void **a, void **b)
 {
-    double *t = *a;
+    void *t = *a;
     *a = *b;
     *b = t;
-}
-
-/* Every worker's model ← the workers' mean (aux columns untouched). */
-static void average_workers(tmx_sim *s, double *X)
-{
-    int64_t p = s->p, n = s->n;
-    memset(s->xbar, 0, (size_t)p * sizeof(double));
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t k = 0; k < p; k++) s->xbar[k] += X[i * p + k];
-    for (int64_t k = 0; k < p; k++) s->xbar[k] /= (double)n;
-    for (int64_t i = 0; i < n; i++) memcpy(X + i * p, s->xbar, (size_t)p * sizeof(double));
 }
 
 /* ---- one iteration ---------------------------------------------------------------------------- */
@@ -484,19 +637,20 @@ tmx_status tmx_sim_step(tmx_sim *s)
 {
     const tmx_sim_config *c = &s->cfg;
     int64_t k = s->iter, p = s->p, n = s->n;
-    double gamma = lr_at(s, k), gnorm = 0.0;
-    double **X = &s->buf[BUF_X], **V = &s->buf[BUF_V], *G = s->buf[BUF_G];
+    double gamma = lr_at(s, k), gnorm = 0.0, esz = (double)s->esz;
+    void **X = &s->buf[BUF_X], **V = &s->buf[BUF_V], *G = s->buf[BUF_G];
     const tmx_csr *W = NULL;
     int64_t msgs = 0;
     mix_stats ms = {0, 0};
     int gossip = 1, want_norm = c->control == TMX_CONTROL_ADAPTIVE;
+    double *gn = want_norm ? &gnorm : NULL;
     tmx_status st = TMX_OK;
-    double model_bytes = (double)p * 8.0;
+    double model_bytes = (double)p * esz;
 
     switch (c->algo) {
     case TMX_ALGO_DSGD:
     case TMX_ALGO_COOP: /* X ← (X − γG) W_k, the update fused into the gossip pass */
-        gradients(s, *X, G, k, want_norm ? &gnorm : NULL);
+        gradients(s, *X, G, k, gn);
         if (c->algo == TMX_ALGO_COOP && (k + 1) % c->period != 0) {
             mix_axpy(s, NULL, *X, G, gamma, *V, &ms); /* W_k = I */
             swap(X, V);
@@ -507,8 +661,8 @@ tmx_status tmx_sim_step(tmx_sim *s)
         mix_axpy(s, W, *X, G, gamma, *V, &ms);
         swap(X, V);
         break;
-    case TMX_ALGO_DPSGD:
-        gradients(s, *X, G, k, want_norm ? &gnorm : NULL);
+    case TMX_ALGO_DPSGD: /* x ← Wx − γg */
+        gradients(s, *X, G, k, gn);
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
         mix(s, W, *X, *V, &ms);
         mix_axpy(s, NULL, *V, G, gamma, *X, &ms);
@@ -516,12 +670,9 @@ tmx_status tmx_sim_step(tmx_sim *s)
     case TMX_ALGO_DMSGD:
     case TMX_ALGO_VDMSGD:
     case TMX_ALGO_QGDMSGD: {
-        double *M = s->buf[BUF_M], *Mh = s->buf[BUF_MH], beta = c->momentum;
-        gradients(s, *X, G, k, want_norm ? &gnorm : NULL);
-        const double *Mprev = c->algo == TMX_ALGO_QGDMSGD ? Mh : M;
-        int64_t total = p * s->N;
-#pragma omp parallel for schedule(static) if (total > 65536)
-        for (int64_t q = 0; q < total; q++) M[q] = beta * Mprev[q] + G[q];
+        void *M = s->buf[BUF_M], *Mh = s->buf[BUF_MH];
+        gradients(s, *X, G, k, gn);
+        vec_comb(s, M, c->momentum, c->algo == TMX_ALGO_QGDMSGD ? Mh : M, 1.0, G, 0.0, NULL); /* m ← βm + g */
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
         if (c->algo == TMX_ALGO_VDMSGD) { /* x ← Wx − γm */
             mix(s, W, *X, *V, &ms);
@@ -529,68 +680,54 @@ tmx_status tmx_sim_step(tmx_sim *s)
         } else { /* x⁺ = W(x − γm) */
             mix_axpy(s, W, *X, M, gamma, *V, &ms);
             if (c->algo == TMX_ALGO_QGDMSGD) { /* m̂ ← μ m̂ + (1 − μ)(x − x⁺)/γ */
-                double mu = c->qg_mu;
-                const double *x = *X, *xp = *V;
-#pragma omp parallel for schedule(static) if (total > 65536)
-                for (int64_t q = 0; q < total; q++) Mh[q] = mu * Mh[q] + (1.0 - mu) * (x[q] - xp[q]) / gamma;
+                double cc = (1.0 - c->qg_mu) / gamma;
+                vec_comb(s, Mh, c->qg_mu, Mh, cc, *X, -cc, *V);
             }
             swap(X, V);
         }
         break;
     }
-    case TMX_ALGO_PSGD: {
-        gradients(s, *X, G, k, want_norm ? &gnorm : NULL);
-        memset(s->gbar, 0, (size_t)p * sizeof(double));
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t q = 0; q < p; q++) s->gbar[q] += G[i * p + q];
-        for (int64_t q = 0; q < p; q++) s->gbar[q] /= (double)n;
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t q = 0; q < p; q++) (*X)[i * p + q] -= gamma * s->gbar[q];
+    case TMX_ALGO_PSGD: /* x ← x − γ·mean(g) on every worker */
+        gradients(s, *X, G, k, gn);
+        cols_mean(s, G, s->gbar);
+        cols_set(s, *X, 1.0, -gamma, s->gbar, n);
         mix(s, NULL, *X, *X, &ms);
-        msgs = 2 * (n - 1) * n; /* ring All-Reduce: 2(n−1) messages of N/n bytes per node */
-        model_bytes = (double)p * 8.0 / (double)n;
+        msgs = 2 * (n - 1) * n; /* ring All-Reduce: 2(n−1) messages of p/n values per node */
+        model_bytes = (double)p * esz / (double)n;
         break;
-    }
     case TMX_ALGO_LOCAL:
     case TMX_ALGO_EASGD:
-        gradients(s, *X, G, k, want_norm ? &gnorm : NULL);
-        mix_axpy(s, NULL, *X, G, gamma, *V, &ms);
+        gradients(s, *X, G, k, gn);
+        mix_axpy(s, NULL, *X, G, gamma, *V, &ms); /* local step */
         swap(X, V);
         gossip = (k + 1) % c->period == 0;
-        if (gossip && c->algo == TMX_ALGO_LOCAL) {
-            average_workers(s, *X);
+        if (!gossip) break;
+        cols_mean(s, *X, s->xbar);
+        if (c->algo == TMX_ALGO_LOCAL) { /* x_i ← x̄ */
+            cols_set(s, *X, 0.0, 1.0, s->xbar, n);
             msgs = 2 * (n - 1) * n;
-            model_bytes = (double)p * 8.0 / (double)n;
-        } else if (gossip) {
-            /* x_i ← (1−α)x_i + α z and z ← (1 − nα) z + α Σ_i x_i, simultaneously */
+            model_bytes = (double)p * esz / (double)n;
+        } else { /* x_i ← (1−α)x_i + α z and z ← (1 − nα) z + α Σ_i x_i, simultaneously */
             double a = c->alpha;
-            memset(s->xbar, 0, (size_t)p * sizeof(double));
-            for (int64_t i = 0; i < n; i++)
-                for (int64_t q = 0; q < p; q++) s->xbar[q] += (*X)[i * p + q];
-            for (int64_t i = 0; i < n; i++)
-                for (int64_t q = 0; q < p; q++) (*X)[i * p + q] = (1.0 - a) * (*X)[i * p + q] + a * s->z[q];
-            for (int64_t q = 0; q < p; q++) s->z[q] = (1.0 - (double)n * a) * s->z[q] + a * s->xbar[q];
+            cols_set(s, *X, 1.0 - a, a, s->z, n);
+            for (int64_t q = 0; q < p; q++) s->z[q] = (1.0 - (double)n * a) * s->z[q] + a * (double)n * s->xbar[q];
             msgs = 2 * n; /* each worker sends to and receives from the anchor */
         }
-        if (gossip) mix(s, NULL, *X, *X, &ms);
+        mix(s, NULL, *X, *X, &ms);
         break;
-    case TMX_ALGO_GT: {
-        int64_t total = p * s->N;
+    case TMX_ALGO_GT: { /* x⁺ = W(x − γy); y⁺ = Wy + g(x⁺) − g(x) */
         if (!s->gt_ready) { /* y_0 = g(x_0) */
             gradients(s, *X, s->buf[BUF_GOLD], 0, NULL);
-            memcpy(s->buf[BUF_Y], s->buf[BUF_GOLD], (size_t)total * sizeof(double));
+            vec_comb(s, s->buf[BUF_Y], 1.0, s->buf[BUF_GOLD], 0.0, NULL, 0.0, NULL);
             s->gt_ready = 1;
         }
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
-        mix_axpy(s, W, *X, s->buf[BUF_Y], gamma, *V, &ms); /* x⁺ = W(x − γy) */
+        mix_axpy(s, W, *X, s->buf[BUF_Y], gamma, *V, &ms);
         swap(X, V);
-        gradients(s, *X, G, k + 1, want_norm ? &gnorm : NULL); /* g(x⁺) */
+        gradients(s, *X, G, k + 1, gn);
         mix_stats unused;
         mix(s, W, s->buf[BUF_Y], *V, &unused); /* Wy */
-        double *Y = s->buf[BUF_Y], *Gold = s->buf[BUF_GOLD];
-        const double *WY = *V;
-#pragma omp parallel for schedule(static) if (total > 65536)
-        for (int64_t q = 0; q < total; q++) Y[q] = WY[q] + G[q] - Gold[q];
+        vec_comb(s, s->buf[BUF_Y], 1.0, *V, 1.0, G, -1.0, s->buf[BUF_GOLD]);
         swap(&s->buf[BUF_G], &s->buf[BUF_GOLD]); /* g(x⁺) becomes the next step's g(x) */
         msgs *= 2; /* x and y travel together */
         break;
@@ -617,7 +754,7 @@ tmx_status tmx_sim_step(tmx_sim *s)
             swap(X, V);
             s->gossip_rounds++;
             s->messages += msgs;
-            s->bytes += (double)msgs * (double)p * 8.0;
+            s->bytes += (double)msgs * (double)p * esz;
         }
         s->last_target = target;
         if (ms.consensus > target) s->capped++;
@@ -633,18 +770,16 @@ tmx_status tmx_sim_step(tmx_sim *s)
 tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m)
 {
     int64_t p = s->p, n = s->n;
-    const double *X = s->buf[BUF_X];
     memset(m, 0, sizeof *m);
-    memset(s->xbar, 0, (size_t)p * sizeof(double));
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t k = 0; k < p; k++) s->xbar[k] += X[i * p + k];
-    for (int64_t k = 0; k < p; k++) s->xbar[k] /= (double)n;
+    cols_mean(s, s->buf[BUF_X], s->xbar);
     double cons = 0.0;
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = 0; i < n; i++) {
+        const double *x = tmx_sim_model(s, i);
         for (int64_t k = 0; k < p; k++) {
-            double dv = X[i * p + k] - s->xbar[k];
+            double dv = x[k] - s->xbar[k];
             cons += dv * dv;
         }
+    }
     /* f(x̄) = (1/n) Σ_i [mean over shard i] + R(x̄), ∇ likewise; accuracy over every sample */
     memset(s->gbar, 0, (size_t)p * sizeof(double));
     double loss = 0.0;
@@ -727,8 +862,9 @@ static uint64_t fingerprint(const tmx_sim *s)
     uint64_t h = tmx__mix64((uint64_t)s->n) ^ tmx__mix64((uint64_t)s->p + 7) ^ tmx__mix64((uint64_t)s->aux + 13);
     const tmx_sim_config *c = &s->cfg;
     const double dv[] = {c->lr, c->momentum, c->qg_mu, c->reg, c->alpha, c->init_scale, c->decay_factor, c->control_factor};
-    const int64_t iv[] = {c->algo, c->problem, c->iters, c->hidden, c->batch, c->period, c->aux, c->schedule,
-                          c->ndecay, c->warmup, c->control, (int64_t)c->control_phases, c->control_max_rounds};
+    const int64_t iv[] = {c->algo,     c->problem, c->iters,   c->hidden,  c->batch,
+                          c->period,   c->aux,     c->schedule, c->ndecay, c->warmup,
+                          c->control,  (int64_t)c->control_phases, c->control_max_rounds, c->precision};
     for (size_t q = 0; q < sizeof dv / sizeof *dv; q++) {
         uint64_t b;
         memcpy(&b, &dv[q], sizeof b);
@@ -754,7 +890,7 @@ tmx_status tmx_sim_save(const tmx_sim *s, const char *path)
              fwrite(ints, sizeof ints, 1, f) == 1 && fwrite(dbl, sizeof dbl, 1, f) == 1;
     size_t state = (size_t)s->p * (size_t)s->N;
     for (int b = 0; ok && b < NBUF; b++)
-        if (s->buf[b] && b != BUF_V && b != BUF_G) ok = fwrite(s->buf[b], sizeof(double), state, f) == state;
+        if (s->buf[b] && b != BUF_V && b != BUF_G) ok = fwrite(s->buf[b], s->esz, state, f) == state;
     ok = ok && fwrite(s->z, sizeof(double), (size_t)s->p, f) == (size_t)s->p;
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) != 0) {
@@ -784,7 +920,7 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
     if (fread(ints, sizeof ints, 1, f) != 1 || fread(dbl, sizeof dbl, 1, f) != 1) goto truncated;
     size_t state = (size_t)s->p * (size_t)s->N;
     for (int b = 0; b < NBUF; b++)
-        if (s->buf[b] && b != BUF_V && b != BUF_G && fread(s->buf[b], sizeof(double), state, f) != state) goto truncated;
+        if (s->buf[b] && b != BUF_V && b != BUF_G && fread(s->buf[b], s->esz, state, f) != state) goto truncated;
     if (fread(s->z, sizeof(double), (size_t)s->p, f) != (size_t)s->p) goto truncated;
     if (fgetc(f) != EOF) {
         st = tmx__error(TMX_EPARSE, "checkpoint: %s has trailing data", path);

@@ -43,7 +43,8 @@ tmx_status tmx__problem_init(tmx__problem *pb, tmx_problem_kind kind, const tmx_
 
 int64_t tmx__problem_ws(const tmx__problem *pb)
 {
-    return pb->kind == TMX_PROB_MLP ? 2 * pb->hidden + 2 * pb->nclass : 1;
+    if (pb->kind != TMX_PROB_MLP) return 1;
+    return 2 * pb->hidden + 2 * pb->nclass + (pb->Af ? 2 * pb->p : 0);
 }
 
 double tmx__problem_reg(const tmx__problem *pb, const double *x, double *g)
@@ -187,6 +188,62 @@ void tmx__problem_grad(const tmx__problem *pb, const double *x, const int64_t *r
         double b = D->y[rows[q]], z = row_dot(a, x, d);
         double dz = pb->kind == TMX_PROB_LOGREG_NC ? -b / (1.0 + exp(b * z)) : z - b;
         row_axpy(w * dz, a, g, d);
+    }
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+static float row_dot_f32(const float *a, const float *x, int64_t d)
+{
+    float z = 0.0f;
+#pragma omp simd reduction(+ : z)
+    for (int64_t k = 0; k < d; k++) z += a[k] * x[k];
+    return z;
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+static void row_axpy_f32(float c, const float *a, float *g, int64_t d)
+{
+#pragma omp simd
+    for (int64_t k = 0; k < d; k++) g[k] += c * a[k];
+}
+
+void tmx__problem_grad_f32(const tmx__problem *pb, const float *x, const int64_t *rows, int64_t count, double scale,
+                           float *g, double *ws)
+{
+    int64_t d = pb->d;
+    if (pb->kind == TMX_PROB_MLP) {
+        double *xd = ws + 2 * pb->hidden + 2 * pb->nclass, *gd = xd + pb->p;
+        for (int64_t k = 0; k < pb->p; k++) xd[k] = x[k], gd[k] = 0.0;
+        tmx__problem_accumulate(pb, xd, rows, count, scale, gd, NULL, ws);
+        for (int64_t k = 0; k < pb->p; k++) g[k] += (float)gd[k];
+        return;
+    }
+    const tmx_dataset *D = pb->D;
+    float w = (float)(scale / (double)count);
+    for (int64_t q = 0; q < count; q++) {
+        const float *a = pb->Af + rows[q] * d;
+#if defined(__GNUC__)
+        if (q + 1 < count)
+            for (int64_t k = 0; k < d; k += 16) __builtin_prefetch(pb->Af + rows[q + 1] * d + k, 0, 1);
+#endif
+        float b = (float)D->y[rows[q]], z = row_dot_f32(a, x, d);
+        float dz = pb->kind == TMX_PROB_LOGREG_NC ? -b / (1.0f + expf(b * z)) : z - b;
+        row_axpy_f32(w * dz, a, g, d);
+    }
+}
+
+void tmx__problem_reg_grad_f32(const tmx__problem *pb, const float *x, float *g)
+{
+    float two_lam = (float)(2.0 * pb->reg);
+    if (two_lam == 0.0f) return;
+#pragma omp simd
+    for (int64_t k = 0; k < pb->p; k++) {
+        float inv = 1.0f / (1.0f + x[k] * x[k]);
+        g[k] += two_lam * x[k] * inv * inv;
     }
 }
 

@@ -13,6 +13,7 @@ typedef struct tmx__problem {
     const tmx_dataset *D;
     int64_t d, p, hidden, nclass;
     double reg;
+    const float *Af; /* f32 runs: a single-precision copy of D->A (NULL in f64) */
 } tmx__problem;
 
 /* Sets up the problem and its model dimension p; TMX_EINVAL when the data do not fit it (labels
@@ -39,6 +40,12 @@ double tmx__problem_accumulate(const tmx__problem *pb, const double *x, const in
  * logreg-nc); the next sampled row is prefetched while one is processed. */
 void tmx__problem_grad(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count, double scale,
                        double *g, double *ws);
+
+/* The same in single precision, reading pb->Af: x and g are p floats. MLP gradients are formed in
+ * double from converted copies (ws holds 2p extra doubles for that, see tmx__problem_ws). */
+void tmx__problem_grad_f32(const tmx__problem *pb, const float *x, const int64_t *rows, int64_t count, double scale,
+                           float *g, double *ws);
+void tmx__problem_reg_grad_f32(const tmx__problem *pb, const float *x, float *g);
 
 /* g += ∇ of the regulariser, λ·2x/(1 + x²)² (vectorisable; no value). */
 void tmx__problem_reg_grad(const tmx__problem *pb, const double *x, double *g);

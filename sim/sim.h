@@ -33,6 +33,10 @@ typedef enum tmx_schedule { TMX_LR_CONST, TMX_LR_STEP, TMX_LR_COSINE } tmx_sched
 
 typedef enum tmx_control { TMX_CONTROL_NONE, TMX_CONTROL_CONST, TMX_CONTROL_ADAPTIVE } tmx_control;
 
+/* Arithmetic of the agents' state, gossip and gradients. f32 keeps models, buffers and a copy of
+ * the data in single precision (the metrics are still evaluated in double at x̄). */
+typedef enum tmx_precision { TMX_PREC_F64, TMX_PREC_F32 } tmx_precision;
+
 #define TMX_SIM_MAX_DECAYS 8
 
 typedef struct tmx_sim_config {
@@ -59,6 +63,7 @@ typedef struct tmx_sim_config {
     double control_factor;
     unsigned control_phases; /* bit p: control in phase p (phases are separated by decays); 0 = all */
     int64_t control_max_rounds; /* cap on extra gossip rounds per step (default 1000) */
+    tmx_precision precision;    /* default TMX_PREC_F64 */
 } tmx_sim_config;
 
 void tmx_sim_config_init(tmx_sim_config *c);
@@ -95,12 +100,14 @@ tmx_status tmx_sim_step(tmx_sim *s);
 int64_t tmx_sim_iter(const tmx_sim *s);
 int64_t tmx_sim_dim(const tmx_sim *s); /* model dimension p */
 tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m);
-/* Agent i's model (0 ≤ i < n + aux), p doubles, read-only. */
+/* Agent i's model (0 ≤ i < n + aux), p doubles, read-only. In f32 it is a converted copy, valid
+ * until the next call. */
 const double *tmx_sim_model(const tmx_sim *s, int64_t i);
 /* Bytes of memory the simulation holds (state, buffers, workspaces; the data not included). */
 double tmx_sim_bytes(const tmx_sim *s);
 /* Estimate before creating: bytes for (cfg, n, p). */
 double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, int64_t aux);
+tmx_status tmx_precision_parse(const char *s, tmx_precision *out);
 
 /* Benchmark hook: the median wall time in seconds of `reps` gossip passes X ← X·W^(0)ᵀ (with
  * the fused consensus distance) over the current state, which the passes overwrite (call it on a

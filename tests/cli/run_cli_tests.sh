@@ -354,6 +354,7 @@ bad "sim --consensus-target bogus" 'consensus-target' "${S[@]}" --consensus-targ
 bad "sim --consensus-target on psgd" 'consensus control' "${S[@]}" --algo psgd --consensus-target const:0.5
 bad "sim --lr-decay 0.8,0.5 (not increasing)" 'decay' "${S[@]}" --lr-decay 0.8,0.5
 bad "sim --precision f16" 'precision' "${S[@]}" --precision f16
+bad "sim --precision F32 (case)" 'precision' "${S[@]}" --precision F32
 bad "sim --device tpu" 'device' "${S[@]}" --device tpu
 bad "sim --device cuda (not built)" 'cuda' "${S[@]}" --device cuda
 bad "sim --partition label-skew:abc" 'label-skew|partition' "${S[@]}" --partition label-skew:abc

@@ -611,3 +611,80 @@ Test(sim, bad_configurations_are_refused)
     tmx_topo_free(t5);
     free_all(NULL, t, &ds, &P);
 }
+
+/* ---- single precision -------------------------------------------------------------------------- */
+
+Test(sim, f32_agrees_with_f64)
+{
+    /* Full batches: the same arithmetic in another precision. Each step rounds every entry with
+     * relative error ≤ eps_f32 ≈ 6e-8; over T = 60 contracting steps the models drift ≤ T·eps·|x|
+     * ≈ 4e-6 relatively, and the loss (Lipschitz in x with a constant ≈ ‖∇f‖ ≤ 1) as much. Bound:
+     * 1e-4 relative on the loss, and on Ξ² (a difference of models) 1e-3 relative plus 1e-9. */
+    const tmx_algo algos[] = {TMX_ALGO_DSGD, TMX_ALGO_DPSGD, TMX_ALGO_QGDMSGD, TMX_ALGO_GT, TMX_ALGO_EASGD};
+    for (int a = 0; a < 5; a++) {
+        tmx_sim_metrics m[2];
+        for (int q = 0; q < 2; q++) {
+            tmx_sim_config cfg;
+            tmx_sim_config_init(&cfg);
+            cfg.algo = algos[a];
+            cfg.batch = 0;
+            cfg.iters = 60;
+            cfg.lr = 0.2;
+            cfg.precision = q ? TMX_PREC_F32 : TMX_PREC_F64;
+            tmx_topo *t;
+            tmx_dataset ds;
+            tmx_partition P;
+            tmx_sim *s = synth_sim(&cfg, "exp", 8, &t, &ds, &P);
+            run_steps(s, 60);
+            cr_assert_eq(tmx_sim_metrics_get(s, &m[q]), TMX_OK);
+            free_all(s, t, &ds, &P);
+        }
+        cr_assert(fabs(m[1].loss - m[0].loss) <= 1e-4 * fabs(m[0].loss), "%s: loss f32 %.9g, f64 %.9g",
+                  tmx_algo_name(algos[a]), m[1].loss, m[0].loss);
+        cr_assert(fabs(m[1].consensus - m[0].consensus) <= 1e-3 * m[0].consensus + 1e-9, "%s: consensus f32 %.9g, f64 %.9g",
+                  tmx_algo_name(algos[a]), m[1].consensus, m[0].consensus);
+        cr_assert(m[1].loss != m[0].loss, "%s: f32 gave the f64 result bit for bit: is it really single precision?",
+                  tmx_algo_name(algos[a]));
+    }
+}
+
+Test(sim, f32_checkpoints_resume_bit_identically)
+{
+    char path[] = "/tmp/topomix-test-ckpt32-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    tmx_sim_config cfg;
+    tmx_sim_config_init(&cfg);
+    cfg.algo = TMX_ALGO_QGDMSGD;
+    cfg.batch = 4;
+    cfg.iters = 20;
+    cfg.precision = TMX_PREC_F32;
+    tmx_topo *t1, *t2;
+    tmx_dataset d1, d2;
+    tmx_partition p1, p2;
+    tmx_sim *whole = synth_sim(&cfg, "ring", 6, &t1, &d1, &p1), *part = synth_sim(&cfg, "ring", 6, &t2, &d2, &p2);
+    run_steps(whole, 20);
+    run_steps(part, 7);
+    cr_assert_eq(tmx_sim_save(part, path), TMX_OK);
+    tmx_sim_free(part);
+    cr_assert_eq(tmx_sim_new(&cfg, t2, &d2, &p2, &part), TMX_OK);
+    cr_assert_eq(tmx_sim_load(part, path), TMX_OK, "%s", tmx_last_error());
+    run_steps(part, 13);
+    for (int64_t i = 0; i < 6; i++) {
+        double a[20], b[20];
+        memcpy(a, tmx_sim_model(whole, i), sizeof a);
+        memcpy(b, tmx_sim_model(part, i), sizeof b);
+        cr_assert(!memcmp(a, b, sizeof a), "agent %lld differs", (long long)i);
+    }
+    /* an f64 simulation refuses the f32 checkpoint */
+    tmx_sim_config c64 = cfg;
+    c64.precision = TMX_PREC_F64;
+    tmx_sim *s64 = NULL;
+    cr_assert_eq(tmx_sim_new(&c64, t2, &d2, &p2, &s64), TMX_OK);
+    cr_assert_eq(tmx_sim_load(s64, path), TMX_EINVAL);
+    tmx_sim_free(s64);
+    free_all(whole, t1, &d1, &p1);
+    free_all(part, t2, &d2, &p2);
+    remove(path);
+}
