@@ -66,6 +66,30 @@ void tmx_sim_config_init(tmx_sim_config *c)
 
 enum { BUF_X, BUF_V, BUF_G, BUF_M, BUF_MH, BUF_Y, BUF_GOLD, NBUF };
 
+typedef struct mix_stats {
+    double consensus; /* (1/n) Σ_i ‖x_i − x̄‖² over the n workers of the output */
+    double sumsq;     /* Σ of squares of the whole output (non-finite when any entry is) */
+} mix_stats;
+
+/* The backend: every operation on the agents' state that the algorithms use, so that they are
+ * written once (tmx_sim_step) and a device backend replaces the table (STYLE.md §4, BLIS's cntx).
+ * The CPU table is the reference; state vectors are p × N, float or double per s->f32. */
+typedef struct tmx__backend {
+    const char *name;
+    /* G[:, i] ← stochastic gradient of f_i at X[:, i] (aux columns 0); *mean_norm2 if not NULL */
+    void (*gradients)(tmx_sim *s, const void *X, void *G, int64_t counter, double *mean_norm2);
+    /* out ← gossip of (in − γ·g) with W (NULL: identity; g NULL: none), consensus fused */
+    void (*mix_axpy)(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
+                     mix_stats *st);
+    /* dst ← a·A + b·B + c·C (B, C may be NULL) */
+    void (*vec_comb)(const tmx_sim *s, void *dst, double a, const void *A, double b, const void *B, double c,
+                     const void *C);
+    /* out (p doubles) ← mean of the workers' columns */
+    void (*cols_mean)(const tmx_sim *s, const void *X, double *out);
+    /* columns 0..cols−1 ← a·column + b·v */
+    void (*cols_set)(const tmx_sim *s, void *X, double a, double b, const double *v, int64_t cols);
+} tmx__backend;
+
 struct tmx_sim {
     tmx_sim_config cfg;
     const tmx_topo *topo;
@@ -73,6 +97,7 @@ struct tmx_sim {
     const tmx_partition *P;
     tmx__problem pb;
     int64_t n, aux, N, p; /* workers, auxiliary nodes, all nodes, model size */
+    const struct tmx__backend *be; /* the operations the algorithms are written against */
     void *buf[NBUF];      /* p × N each, float or double (NULL when the algorithm does not need it) */
     size_t esz;           /* bytes per state element: 4 (f32) or 8 (f64) */
     int f32;
@@ -133,12 +158,14 @@ static int64_t index_of(uint64_t h, int64_t m)
     return (int64_t)(((u128)h * (u128)(uint64_t)m) >> 64);
 }
 
+static const tmx__backend cpu_backend; /* defined below, after its operations */
+
 /* ---- state vectors in either precision ---------------------------------------------------------
  * The algorithms are written once against these helpers; only they, the gossip kernel and the
  * gradients look at the element type. */
 
 /* dst ← a·A + b·B + c·C over all p × N entries (B, C may be NULL; dst may alias any input). */
-static void vec_comb(const tmx_sim *s, void *dst, double a, const void *A, double b, const void *B, double c,
+static void cpu_vec_comb(const tmx_sim *s, void *dst, double a, const void *A, double b, const void *B, double c,
                      const void *C)
 {
     int64_t total = s->p * s->N;
@@ -156,7 +183,7 @@ static void vec_comb(const tmx_sim *s, void *dst, double a, const void *A, doubl
 }
 
 /* out ← the mean of the n workers' columns of X (out: p doubles). */
-static void cols_mean(const tmx_sim *s, const void *X, double *out)
+static void cpu_cols_mean(const tmx_sim *s, const void *X, double *out)
 {
     int64_t p = s->p;
     memset(out, 0, (size_t)p * sizeof *out);
@@ -173,7 +200,7 @@ static void cols_mean(const tmx_sim *s, const void *X, double *out)
 }
 
 /* Columns 0..cols−1 of X ← a·X[:, i] + b·v (v: p doubles). */
-static void cols_set(const tmx_sim *s, void *X, double a, double b, const double *v, int64_t cols)
+static void cpu_cols_set(const tmx_sim *s, void *X, double a, double b, const double *v, int64_t cols)
 {
     int64_t p = s->p;
     for (int64_t i = 0; i < cols; i++) {
@@ -257,6 +284,7 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     tmx_sim *s = calloc(1, sizeof *s);
     if (!s) return tmx__error(TMX_ENOMEM, "sim: out of memory");
     s->cfg = *cfg;
+    s->be = &cpu_backend;
     if (s->cfg.qg_mu < 0) s->cfg.qg_mu = s->cfg.momentum;
     s->topo = topo;
     s->D = D;
@@ -315,7 +343,7 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
             double u2 = ((double)(hash4(cfg->seed, 0x1417, (uint64_t)k, 2) >> 11) + 0.5) / 9007199254740992.0;
             s->z[k] = cfg->init_scale * sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
         }
-        cols_set(s, s->buf[BUF_X], 0.0, 1.0, s->z, s->N);
+        s->be->cols_set(s, s->buf[BUF_X], 0.0, 1.0, s->z, s->N);
     }
     *out = s;
     return TMX_OK;
@@ -377,11 +405,6 @@ static int64_t block_rows(int64_t N)
     b = (b / 8) * 8;
     return b < 64 ? 64 : b;
 }
-
-typedef struct mix_stats {
-    double consensus; /* (1/n) Σ_i ‖x_i − x̄‖² over the n workers of the output */
-    double sumsq;     /* Σ of squares of the whole output (non-finite when any entry is) */
-} mix_stats;
 
 /* Rows per register tile of the gossip kernel. */
 #define TILE 16
@@ -514,7 +537,7 @@ static void mix_block_f32(const tmx_csr *W, const float *in, const float *g, flo
 /* out ← the gossip of (in − γ·g) over every node (g may be NULL; W NULL: identity), blocked along
  * p, with the consensus distance of the output fused in the same pass. out must not alias in or g,
  * except with W NULL and g NULL (statistics only), where in == out is allowed. */
-static void mix_axpy(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
+static void cpu_mix_axpy(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
                      mix_stats *st)
 {
     int64_t p = s->p, N = s->N, n = s->n, bs = block_rows(N), nblocks = (p + bs - 1) / bs;
@@ -542,7 +565,7 @@ static void mix_axpy(const tmx_sim *s, const tmx_csr *W, const void *in, const v
 
 static void mix(const tmx_sim *s, const tmx_csr *W, const void *in, void *out, mix_stats *st)
 {
-    mix_axpy(s, W, in, NULL, 0.0, out, st);
+    s->be->mix_axpy(s, W, in, NULL, 0.0, out, st);
 }
 
 /* The mixing matrix of step k. */
@@ -564,7 +587,7 @@ static tmx_status weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *
 
 /* G[:, i] ← stochastic gradient of f_i at X[:, i] for every worker (aux columns get 0). The batch of
  * agent i at counter c is rows hash(seed, i, c, slot) mod m_i of its shard; batch 0 = full shard. */
-static void gradients(tmx_sim *s, const void *X, void *G, int64_t counter, double *mean_norm2)
+static void cpu_gradients(tmx_sim *s, const void *X, void *G, int64_t counter, double *mean_norm2)
 {
     int64_t p = s->p, n = s->n, B = s->cfg.batch;
     const tmx_partition *P = s->P;
@@ -631,6 +654,8 @@ static void swap(void **a, void **b)
     *b = t;
 }
 
+static const tmx__backend cpu_backend = {"cpu", cpu_gradients, cpu_mix_axpy, cpu_vec_comb, cpu_cols_mean, cpu_cols_set};
+
 /* ---- one iteration ---------------------------------------------------------------------------- */
 
 tmx_status tmx_sim_step(tmx_sim *s)
@@ -650,66 +675,66 @@ tmx_status tmx_sim_step(tmx_sim *s)
     switch (c->algo) {
     case TMX_ALGO_DSGD:
     case TMX_ALGO_COOP: /* X ← (X − γG) W_k, the update fused into the gossip pass */
-        gradients(s, *X, G, k, gn);
+        s->be->gradients(s, *X, G, k, gn);
         if (c->algo == TMX_ALGO_COOP && (k + 1) % c->period != 0) {
-            mix_axpy(s, NULL, *X, G, gamma, *V, &ms); /* W_k = I */
+            s->be->mix_axpy(s, NULL, *X, G, gamma, *V, &ms); /* W_k = I */
             swap(X, V);
             gossip = 0;
             break;
         }
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
-        mix_axpy(s, W, *X, G, gamma, *V, &ms);
+        s->be->mix_axpy(s, W, *X, G, gamma, *V, &ms);
         swap(X, V);
         break;
     case TMX_ALGO_DPSGD: /* x ← Wx − γg */
-        gradients(s, *X, G, k, gn);
+        s->be->gradients(s, *X, G, k, gn);
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
         mix(s, W, *X, *V, &ms);
-        mix_axpy(s, NULL, *V, G, gamma, *X, &ms);
+        s->be->mix_axpy(s, NULL, *V, G, gamma, *X, &ms);
         break;
     case TMX_ALGO_DMSGD:
     case TMX_ALGO_VDMSGD:
     case TMX_ALGO_QGDMSGD: {
         void *M = s->buf[BUF_M], *Mh = s->buf[BUF_MH];
-        gradients(s, *X, G, k, gn);
-        vec_comb(s, M, c->momentum, c->algo == TMX_ALGO_QGDMSGD ? Mh : M, 1.0, G, 0.0, NULL); /* m ← βm + g */
+        s->be->gradients(s, *X, G, k, gn);
+        s->be->vec_comb(s, M, c->momentum, c->algo == TMX_ALGO_QGDMSGD ? Mh : M, 1.0, G, 0.0, NULL); /* m ← βm + g */
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
         if (c->algo == TMX_ALGO_VDMSGD) { /* x ← Wx − γm */
             mix(s, W, *X, *V, &ms);
-            mix_axpy(s, NULL, *V, M, gamma, *X, &ms);
+            s->be->mix_axpy(s, NULL, *V, M, gamma, *X, &ms);
         } else { /* x⁺ = W(x − γm) */
-            mix_axpy(s, W, *X, M, gamma, *V, &ms);
+            s->be->mix_axpy(s, W, *X, M, gamma, *V, &ms);
             if (c->algo == TMX_ALGO_QGDMSGD) { /* m̂ ← μ m̂ + (1 − μ)(x − x⁺)/γ */
                 double cc = (1.0 - c->qg_mu) / gamma;
-                vec_comb(s, Mh, c->qg_mu, Mh, cc, *X, -cc, *V);
+                s->be->vec_comb(s, Mh, c->qg_mu, Mh, cc, *X, -cc, *V);
             }
             swap(X, V);
         }
         break;
     }
     case TMX_ALGO_PSGD: /* x ← x − γ·mean(g) on every worker */
-        gradients(s, *X, G, k, gn);
-        cols_mean(s, G, s->gbar);
-        cols_set(s, *X, 1.0, -gamma, s->gbar, n);
+        s->be->gradients(s, *X, G, k, gn);
+        s->be->cols_mean(s, G, s->gbar);
+        s->be->cols_set(s, *X, 1.0, -gamma, s->gbar, n);
         mix(s, NULL, *X, *X, &ms);
         msgs = 2 * (n - 1) * n; /* ring All-Reduce: 2(n−1) messages of p/n values per node */
         model_bytes = (double)p * esz / (double)n;
         break;
     case TMX_ALGO_LOCAL:
     case TMX_ALGO_EASGD:
-        gradients(s, *X, G, k, gn);
-        mix_axpy(s, NULL, *X, G, gamma, *V, &ms); /* local step */
+        s->be->gradients(s, *X, G, k, gn);
+        s->be->mix_axpy(s, NULL, *X, G, gamma, *V, &ms); /* local step */
         swap(X, V);
         gossip = (k + 1) % c->period == 0;
         if (!gossip) break;
-        cols_mean(s, *X, s->xbar);
+        s->be->cols_mean(s, *X, s->xbar);
         if (c->algo == TMX_ALGO_LOCAL) { /* x_i ← x̄ */
-            cols_set(s, *X, 0.0, 1.0, s->xbar, n);
+            s->be->cols_set(s, *X, 0.0, 1.0, s->xbar, n);
             msgs = 2 * (n - 1) * n;
             model_bytes = (double)p * esz / (double)n;
         } else { /* x_i ← (1−α)x_i + α z and z ← (1 − nα) z + α Σ_i x_i, simultaneously */
             double a = c->alpha;
-            cols_set(s, *X, 1.0 - a, a, s->z, n);
+            s->be->cols_set(s, *X, 1.0 - a, a, s->z, n);
             for (int64_t q = 0; q < p; q++) s->z[q] = (1.0 - (double)n * a) * s->z[q] + a * (double)n * s->xbar[q];
             msgs = 2 * n; /* each worker sends to and receives from the anchor */
         }
@@ -717,17 +742,17 @@ tmx_status tmx_sim_step(tmx_sim *s)
         break;
     case TMX_ALGO_GT: { /* x⁺ = W(x − γy); y⁺ = Wy + g(x⁺) − g(x) */
         if (!s->gt_ready) { /* y_0 = g(x_0) */
-            gradients(s, *X, s->buf[BUF_GOLD], 0, NULL);
-            vec_comb(s, s->buf[BUF_Y], 1.0, s->buf[BUF_GOLD], 0.0, NULL, 0.0, NULL);
+            s->be->gradients(s, *X, s->buf[BUF_GOLD], 0, NULL);
+            s->be->vec_comb(s, s->buf[BUF_Y], 1.0, s->buf[BUF_GOLD], 0.0, NULL, 0.0, NULL);
             s->gt_ready = 1;
         }
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
-        mix_axpy(s, W, *X, s->buf[BUF_Y], gamma, *V, &ms);
+        s->be->mix_axpy(s, W, *X, s->buf[BUF_Y], gamma, *V, &ms);
         swap(X, V);
-        gradients(s, *X, G, k + 1, gn);
+        s->be->gradients(s, *X, G, k + 1, gn);
         mix_stats unused;
         mix(s, W, s->buf[BUF_Y], *V, &unused); /* Wy */
-        vec_comb(s, s->buf[BUF_Y], 1.0, *V, 1.0, G, -1.0, s->buf[BUF_GOLD]);
+        s->be->vec_comb(s, s->buf[BUF_Y], 1.0, *V, 1.0, G, -1.0, s->buf[BUF_GOLD]);
         swap(&s->buf[BUF_G], &s->buf[BUF_GOLD]); /* g(x⁺) becomes the next step's g(x) */
         msgs *= 2; /* x and y travel together */
         break;
@@ -771,7 +796,7 @@ tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m)
 {
     int64_t p = s->p, n = s->n;
     memset(m, 0, sizeof *m);
-    cols_mean(s, s->buf[BUF_X], s->xbar);
+    s->be->cols_mean(s, s->buf[BUF_X], s->xbar);
     double cons = 0.0;
     for (int64_t i = 0; i < n; i++) {
         const double *x = tmx_sim_model(s, i);

@@ -2,6 +2,7 @@
 #include "cli_common.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -149,4 +150,26 @@ const char *cli_blas_replaced(void)
 {
     const char *r = getenv("TMX_BLAS_REEXEC");
     return r && *r ? r : NULL;
+}
+
+FILE *cli_open_output(const char *path, int append)
+{
+    if (!path || strcmp(path, "-") == 0) return stdout;
+    FILE *f = fopen(path, append ? "a" : "w");
+    if (!f) cli_die(EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
+    return f;
+}
+
+void cli_close_output(FILE *out)
+{
+    int bad = fflush(out) != 0 || ferror(out);
+    if (out != stdout) bad |= fclose(out) != 0;
+    if (bad) cli_die(1, "writing the output failed");
+}
+
+void cli_bad_option(int opt, char **argv, void (*usage)(FILE *))
+{
+    usage(stderr);
+    if (opt == ':') cli_die(EXIT_USAGE, "option %s needs a value", argv[optind - 1]);
+    cli_die(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
 }

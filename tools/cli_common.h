@@ -17,6 +17,14 @@ _Noreturn void cli_die(int code, const char *fmt, ...) __attribute__((format(pri
 _Noreturn void cli_die_status(tmx_status st);
 int cli_exit_code(tmx_status st);
 
+/* The output file of --output/--log (NULL or "-": standard output; append for resumed logs);
+ * exits 2 naming the file when it cannot be opened. */
+FILE *cli_open_output(const char *path, int append);
+/* Flushes and closes it (not stdout); exits 1 when a write failed, so no result is silently lost. */
+void cli_close_output(FILE *out);
+/* For getopt_long's ':' (missing value) and '?' (unknown option): usage on stderr, then exit 2. */
+_Noreturn void cli_bad_option(int opt, char **argv, void (*usage)(FILE *));
+
 /* Strict parsers: the whole string must be a number in range, else exit 2 naming the option. */
 int64_t cli_int(const char *opt, const char *s, int64_t min, int64_t max);
 uint64_t cli_u64(const char *opt, const char *s);

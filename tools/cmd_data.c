@@ -68,8 +68,7 @@ int cmd_data(int argc, char **argv)
         case OPT_CLASSES: sp.nclass = cli_int("--classes", optarg, 2, 1 << 20); break;
         case OPT_SEED: sp.seed = cli_u64("--seed", optarg); break;
         case 'o': output = optarg; break;
-        case ':': usage(stderr); cli_die(EXIT_USAGE, "option %s needs a value", argv[optind - 1]);
-        default: usage(stderr); cli_die(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
+        default: cli_bad_option(opt, argv, usage);
         }
     }
     sp.mode = !strcmp(problem, "mlp") ? TMX_LABELS_CLASSES : !strcmp(problem, "lsq-nc") ? TMX_LABELS_RAW
@@ -88,11 +87,10 @@ int cmd_data(int argc, char **argv)
     if (optind < argc) cli_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
     if (!output) cli_die(EXIT_USAGE, "data gen needs -o FILE");
     if ((st = tmx_data_synth(&sp, &D)) != TMX_OK) cli_die_status(st);
-    FILE *f = strcmp(output, "-") ? fopen(output, "w") : stdout;
-    if (!f) cli_die(EXIT_USAGE, "cannot write %s", output);
+    FILE *f = cli_open_output(output, 0);
     st = tmx_libsvm_write(f, &D);
-    if (f != stdout && fclose(f) != 0 && st == TMX_OK) st = TMX_EIO;
     tmx_dataset_destroy(&D);
     if (st != TMX_OK) cli_die_status(st);
+    cli_close_output(f);
     return 0;
 }

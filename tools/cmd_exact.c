@@ -77,8 +77,7 @@ int cmd_exact(int argc, char **argv)
             else if (strcmp(optarg, "json") == 0) json = 1;
             else cli_die(EXIT_USAGE, "unknown --format '%s' (text, json)", optarg);
             break;
-        case ':': usage(stderr); cli_die(EXIT_USAGE, "option %s needs a value", argv[optind - 1]);
-        default: usage(stderr); cli_die(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
+        default: cli_bad_option(opt, argv, usage);
         }
     }
     if (optind < argc) c.name = argv[optind++];
@@ -109,8 +108,7 @@ int cmd_exact(int argc, char **argv)
         agg.one_column = r.one_column;
     }
     if (!agg.exact) agg.steps = -1;
-    FILE *out = stdout;
-    if (output && strcmp(output, "-") != 0 && !(out = fopen(output, "w"))) cli_die(EXIT_USAGE, "cannot write %s", output);
+    FILE *out = cli_open_output(output, 0);
     if (json) {
         fputs("{\"status\":\"ok\",\"error\":null,\"topology\":", out);
         json_str(out, tmx_topo_name(t));
@@ -144,7 +142,6 @@ int cmd_exact(int argc, char **argv)
                     (long long)max_steps, tol, agg.residual);
     }
     tmx_topo_free(t);
-    if (fflush(out) != 0 || ferror(out)) cli_die(1, "write failed");
-    if (out != stdout) fclose(out);
+    cli_close_output(out);
     return 0;
 }

@@ -397,8 +397,7 @@ int cmd_gap(int argc, char **argv)
             else if (strcmp(optarg, "csv") == 0) fmt = FMT_CSV;
             else cli_die(EXIT_USAGE, "unknown --format '%s' (text, json, csv)", optarg);
             break;
-        case ':': usage(stderr); cli_die(EXIT_USAGE, "option %s needs a value", argv[optind - 1]);
-        default: usage(stderr); cli_die(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
+        default: cli_bad_option(opt, argv, usage);
         }
     }
     if (optind < argc) c.name = argv[optind++];
@@ -407,8 +406,7 @@ int cmd_gap(int argc, char **argv)
     if (nrange && !sweep) cli_die(EXIT_USAGE, "--n A:B goes with --sweep (use -n N for one size)");
     if (sweep && c.name) cli_die(EXIT_USAGE, "give either NAME or --sweep, not both");
 
-    FILE *out = stdout;
-    if (output && strcmp(output, "-") != 0 && !(out = fopen(output, "w"))) cli_die(EXIT_USAGE, "cannot write %s", output);
+    FILE *out = cli_open_output(output, 0);
     int rc = 0;
     if (sweep) {
         rc = run_sweep(out, sweep, nrange, &c, method, samples);
@@ -442,7 +440,6 @@ int cmd_gap(int argc, char **argv)
             text_result(out, &g, do_check ? &ck : NULL);
         tmx_topo_free(t);
     }
-    if (fflush(out) != 0 || ferror(out)) cli_die(1, "write failed");
-    if (out != stdout) fclose(out);
+    cli_close_output(out);
     return rc;
 }

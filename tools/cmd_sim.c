@@ -283,8 +283,7 @@ int cmd_sim(int argc, char **argv)
             if (strcmp(optarg, "cpu")) cli_die(EXIT_USAGE, "unknown --device '%s' (cpu)", optarg);
             break;
         case OPT_QUIET: quiet = 1; break;
-        case ':': usage(stderr); cli_die(EXIT_USAGE, "option %s needs a value", argv[optind - 1]);
-        default: usage(stderr); cli_die(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
+        default: cli_bad_option(opt, argv, usage);
         }
     }
     if (optind < argc) cli_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
@@ -325,9 +324,7 @@ int cmd_sim(int argc, char **argv)
     if ((st = tmx_sim_new(&cfg, topo, &D, &P, &s)) != TMX_OK) cli_die_status(st);
     if (resume && (st = tmx_sim_load(s, resume)) != TMX_OK) cli_die_status(st);
 
-    FILE *log = stdout;
-    if (logpath && strcmp(logpath, "-") != 0 && !(log = fopen(logpath, resume ? "a" : "w")))
-        cli_die(EXIT_USAGE, "cannot write %s", logpath);
+    FILE *log = cli_open_output(logpath, resume != NULL);
     if (!resume) log_header(log, json);
 
     struct sigaction sa;
@@ -379,8 +376,7 @@ int cmd_sim(int argc, char **argv)
     }
     double dt = now() - t0;
     if (bar) fputc('\n', stderr);
-    if (fflush(log) != 0 || ferror(log)) cli_die(1, "writing the log failed");
-    if (log != stdout) fclose(log);
+    cli_close_output(log);
     if (rc == 0 && !quiet) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);

@@ -212,16 +212,13 @@ int cmd_topo(int argc, char **argv)
             else if (strcmp(optarg, "mtx") == 0) fmt = FMT_MTX;
             else cli_die(EXIT_USAGE, "unknown --format '%s' (text, json, mtx)", optarg);
             break;
-        case ':': usage(stderr); cli_die(EXIT_USAGE, "option %s needs a value", argv[optind - 1]);
-        default: usage(stderr); cli_die(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
+        default: cli_bad_option(opt, argv, usage);
         }
     }
     if (optind < argc) c.name = argv[optind++];
     if (optind < argc) cli_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 
-    FILE *out = stdout;
-    if (output && strcmp(output, "-") != 0 && !(out = fopen(output, "w")))
-        cli_die(EXIT_USAGE, "cannot write %s", output);
+    FILE *out = cli_open_output(output, 0);
     int rc = 0;
     if (list) {
         print_list(out);
@@ -257,7 +254,6 @@ int cmd_topo(int argc, char **argv)
         tmx_topo_free(t);
         if (st != TMX_OK) cli_die_status(st);
     }
-    if (fflush(out) != 0 || ferror(out)) cli_die(1, "write failed");
-    if (out != stdout) fclose(out);
+    cli_close_output(out);
     return rc;
 }
