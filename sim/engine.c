@@ -540,9 +540,15 @@ static void mix_block_f32(const tmx_csr *W, const float *in, const float *g, flo
 static void cpu_mix_axpy(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
                      mix_stats *st)
 {
-    int64_t p = s->p, N = s->N, n = s->n, bs = block_rows(N), nblocks = (p + bs - 1) / bs;
+    int64_t p = s->p, N = s->N, n = s->n, bs = block_rows(N);
+    /* at least one block per thread once the state is big enough to pay for the fork */
+    if (s->nthreads > 1 && p * N >= 8192 && (p + bs - 1) / bs < s->nthreads) {
+        bs = (p + s->nthreads - 1) / s->nthreads;
+        bs = (bs + 7) / 8 * 8;
+    }
+    int64_t nblocks = (p + bs - 1) / bs;
     double cons = 0.0, sq = 0.0;
-#pragma omp parallel for schedule(static) reduction(+ : cons, sq) if (nblocks > 1 && p * N > 32768)
+#pragma omp parallel for schedule(static) reduction(+ : cons, sq) if (nblocks > 1 && p * N >= 8192)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         int64_t r0 = blk * bs, len = (r0 + bs <= p ? bs : p - r0);
         double mean[4096], c = 0.0, q = 0.0;
