@@ -120,9 +120,9 @@ struct tmx_sim {
     int gt_ready;
 };
 
-static int needs(const tmx_sim *s, int b)
+static int needs(const tmx_sim_config *c, int b)
 {
-    tmx_algo a = s->cfg.algo;
+    tmx_algo a = c->algo;
     switch (b) {
     case BUF_X:
     case BUF_V:
@@ -137,11 +137,8 @@ static int needs(const tmx_sim *s, int b)
 
 double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, int64_t aux)
 {
-    tmx_sim tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.cfg = *cfg;
     int nb = 0;
-    for (int b = 0; b < NBUF; b++) nb += needs(&tmp, b);
+    for (int b = 0; b < NBUF; b++) nb += needs(cfg, b);
     double esz = cfg->precision == TMX_PREC_F32 ? 4.0 : 8.0;
     return (double)nb * (double)p * (double)(n + aux) * esz + 5.0 * (double)p * 8.0;
 }
@@ -304,7 +301,7 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     }
     size_t state = (size_t)s->p * (size_t)s->N;
     for (int b = 0; b < NBUF; b++)
-        if (needs(s, b) && !(s->buf[b] = calloc(state, s->esz))) goto nomem;
+        if (needs(&s->cfg, b) && !(s->buf[b] = calloc(state, s->esz))) goto nomem;
     if (s->f32) {
         size_t cells = (size_t)D->m * (size_t)D->d;
         if (!(s->Af = malloc((cells ? cells : 1) * sizeof(float))) || !(s->model = calloc((size_t)s->p, sizeof(double))))

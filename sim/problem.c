@@ -202,11 +202,3 @@ void tmx__problem_reg_grad_f32(const tmx__problem *pb, const float *x, float *g)
         g[k] += two_lam * x[k] * inv * inv;
     }
 }
-
-double tmx__problem_eval(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count, double *g,
-                         int64_t *correct, double *ws)
-{
-    if (g) memset(g, 0, (size_t)pb->p * sizeof *g);
-    double f = tmx__problem_accumulate(pb, x, rows, count, 1.0, g, correct, ws);
-    return f + tmx__problem_reg(pb, x, g);
-}

@@ -21,15 +21,8 @@ typedef struct tmx__problem {
 tmx_status tmx__problem_init(tmx__problem *pb, tmx_problem_kind kind, const tmx_dataset *D, int64_t hidden,
                              double reg);
 
-/* Doubles of workspace that tmx__problem_eval needs. */
+/* Doubles of workspace that the gradient and loss functions need (per thread). */
 int64_t tmx__problem_ws(const tmx__problem *pb);
-
-/* Mean data loss over the rows rows[0..count) of D, plus the regulariser; with g != NULL,
- * g ← ∇ of the same (g is overwritten, p doubles). *correct (if not NULL) counts correctly
- * classified rows. scale multiplies the data term (1 for a mean; the metrics use shard weights).
- * ws: tmx__problem_ws doubles. */
-double tmx__problem_eval(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count, double *g,
-                         int64_t *correct, double *ws);
 
 /* g ← g + scale·(∇ of the mean data loss over rows) and returns scale·(mean data loss): no
  * regulariser (the caller adds it once). */

@@ -115,7 +115,7 @@ static tmx_status rate_iterative(const tmx_csr *W, tmx_rate *r)
     r->beta = b.value;
     r->gap = 1.0 - r->slem;
     r->residual = fmax(a.residual, b.residual);
-    r->iterations = a.applies + (b.applies == a.applies && ctx.Wt == NULL ? 0 : b.applies);
+    r->iterations = ctx.Wt ? a.applies + b.applies : a.applies; /* symmetric: one run serves both */
     r->method = TMX_METHOD_ITERATIVE;
 cleanup:
     tmx_csr_destroy(&Wt);
