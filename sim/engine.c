@@ -76,8 +76,10 @@ typedef struct mix_stats {
  * The CPU table is the reference; state vectors are p × N, float or double per s->f32. */
 typedef struct tmx__backend {
     const char *name;
-    /* G[:, i] ← stochastic gradient of f_i at X[:, i] (aux columns 0); *mean_norm2 if not NULL */
-    void (*gradients)(tmx_sim *s, const void *X, void *G, int64_t counter, double *mean_norm2);
+    /* G[:, i] ← g_i, the stochastic gradient of f_i at X[:, i] (aux columns 0), or with adapt the
+     * local step X[:, i] − γ·g_i (aux columns X's); *mean_norm2 ← mean ‖g_i‖² if not NULL */
+    void (*gradients)(tmx_sim *s, const void *X, void *G, int64_t counter, int adapt, double gamma,
+                      double *mean_norm2);
     /* out ← gossip of (in − γ·g) with W (NULL: identity; g NULL: none), consensus fused */
     void (*mix_axpy)(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
                      mix_stats *st);
@@ -118,7 +120,16 @@ struct tmx_sim {
     double bytes, phase_max, grad_ema, last_target;
     int64_t phase, capped;
     int gt_ready;
+    /* wall seconds in tmx_sim_step and, within it, in the local gradients (not checkpointed) */
+    double t_step, t_grad;
 };
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static int needs(const tmx_sim_config *c, int b)
 {
@@ -301,10 +312,10 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     }
     size_t state = (size_t)s->p * (size_t)s->N;
     for (int b = 0; b < NBUF; b++)
-        if (needs(&s->cfg, b) && !(s->buf[b] = calloc(state, s->esz))) goto nomem;
+        if (needs(&s->cfg, b) && !(s->buf[b] = tmx__alloc_big(tmx__mul_size(state, s->esz), 1))) goto nomem;
     if (s->f32) {
         size_t cells = (size_t)D->m * (size_t)D->d;
-        if (!(s->Af = malloc((cells ? cells : 1) * sizeof(float))) || !(s->model = calloc((size_t)s->p, sizeof(double))))
+        if (!(s->Af = tmx__alloc_big(tmx__mul_size(cells, sizeof(float)), 0)) || !(s->model = calloc((size_t)s->p, sizeof(double))))
             goto nomem;
         for (size_t q = 0; q < cells; q++) s->Af[q] = (float)D->A[q];
         s->pb.Af = s->Af;
@@ -411,9 +422,7 @@ static int64_t block_rows(int64_t N)
  * sum of squares. Each output tile is accumulated in registers over all of row i's neighbours and
  * written once; the workers' mean is accumulated in the same pass; the statistics then read the
  * block back from cache. Cloned for AVX-512 and AVX2, picked at load time. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
+TMX__CLONES
 static void mix_block(const tmx_csr *W, const double *in, const double *g, double gamma, double *out, int64_t p,
                       int64_t N, int64_t n, int64_t r0, int64_t len, double *mean, double *cons_out, double *sq_out)
 {
@@ -471,9 +480,7 @@ static void mix_block(const tmx_csr *W, const double *in, const double *g, doubl
 }
 
 /* The same in single precision (statistics accumulated in double). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
+TMX__CLONES
 static void mix_block_f32(const tmx_csr *W, const float *in, const float *g, float gamma, float *out, int64_t p,
                       int64_t N, int64_t n, int64_t r0, int64_t len, float *mean, double *cons_out, double *sq_out)
 {
@@ -590,7 +597,8 @@ static tmx_status weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *
 
 /* G[:, i] ← stochastic gradient of f_i at X[:, i] for every worker (aux columns get 0). The batch of
  * agent i at counter c is rows hash(seed, i, c, slot) mod m_i of its shard; batch 0 = full shard. */
-static void cpu_gradients(tmx_sim *s, const void *X, void *G, int64_t counter, double *mean_norm2)
+static void cpu_gradients(tmx_sim *s, const void *X, void *G, int64_t counter, int adapt, double gamma,
+                          double *mean_norm2)
 {
     int64_t p = s->p, n = s->n, B = s->cfg.batch;
     const tmx_partition *P = s->P;
@@ -632,21 +640,32 @@ static void cpu_gradients(tmx_sim *s, const void *X, void *G, int64_t counter, d
             double nn = 0.0;
             if (s->f32) {
                 float *gf = (float *)g;
-                tmx__problem_reg_grad_f32(&s->pb, (const float *)x, gf);
+                const float *xf = (const float *)x, gam = (float)gamma;
+                tmx__problem_reg_grad_f32(&s->pb, xf, gf);
                 if (mean_norm2)
                     for (int64_t k = 0; k < p; k++) nn += (double)gf[k] * gf[k];
+                if (adapt)
+                    for (int64_t k = 0; k < p; k++) gf[k] = xf[k] - gam * gf[k];
             } else {
                 double *gd = (double *)g;
-                tmx__problem_reg_grad(&s->pb, (const double *)x, gd);
+                const double *xd = (const double *)x;
+                tmx__problem_reg_grad(&s->pb, xd, gd);
                 if (mean_norm2) {
 #pragma omp simd reduction(+ : nn)
                     for (int64_t k = 0; k < p; k++) nn += gd[k] * gd[k];
                 }
+                if (adapt) /* the local step while x and g are in cache: the gossip then reads one array */
+#pragma omp simd
+                    for (int64_t k = 0; k < p; k++) gd[k] = xd[k] - gamma * gd[k];
             }
             norm2 += nn;
         }
     }
-    if (s->aux) memset((char *)G + (size_t)(n * p) * s->esz, 0, (size_t)(s->aux * p) * s->esz);
+    size_t off = (size_t)(n * p) * s->esz, len = (size_t)(s->aux * p) * s->esz;
+    if (s->aux && adapt)
+        memcpy((char *)G + off, (const char *)X + off, len);
+    else if (s->aux)
+        memset((char *)G + off, 0, len);
     if (mean_norm2) *mean_norm2 = norm2 / (double)n;
 }
 
@@ -659,9 +678,34 @@ static void swap(void **a, void **b)
 
 static const tmx__backend cpu_backend = {"cpu", cpu_gradients, cpu_mix_axpy, cpu_vec_comb, cpu_cols_mean, cpu_cols_set};
 
+/* The backend's gradients (see tmx__backend), timed. */
+static void gradients(tmx_sim *s, const void *X, void *G, int64_t counter, int adapt, double gamma,
+                      double *mean_norm2)
+{
+    double t0 = wall();
+    s->be->gradients(s, X, G, counter, adapt, gamma, mean_norm2);
+    s->t_grad += wall() - t0;
+}
+
 /* ---- one iteration ---------------------------------------------------------------------------- */
 
+static tmx_status step(tmx_sim *s);
+
 tmx_status tmx_sim_step(tmx_sim *s)
+{
+    double t0 = wall();
+    tmx_status st = step(s);
+    s->t_step += wall() - t0;
+    return st;
+}
+
+void tmx_sim_times(const tmx_sim *s, double *step, double *gradients)
+{
+    if (step) *step = s->t_step;
+    if (gradients) *gradients = s->t_grad;
+}
+
+static tmx_status step(tmx_sim *s)
 {
     const tmx_sim_config *c = &s->cfg;
     int64_t k = s->iter, p = s->p, n = s->n;
@@ -677,20 +721,20 @@ tmx_status tmx_sim_step(tmx_sim *s)
 
     switch (c->algo) {
     case TMX_ALGO_DSGD:
-    case TMX_ALGO_COOP: /* X ← (X − γG) W_k, the update fused into the gossip pass */
-        s->be->gradients(s, *X, G, k, gn);
+    case TMX_ALGO_COOP: /* X ← (X − γG) W_k, the local step fused into the gradients */
+        gradients(s, *X, G, k, 1, gamma, gn);
         if (c->algo == TMX_ALGO_COOP && (k + 1) % c->period != 0) {
-            s->be->mix_axpy(s, NULL, *X, G, gamma, *V, &ms); /* W_k = I */
+            mix(s, NULL, G, *V, &ms); /* W_k = I */
             swap(X, V);
             gossip = 0;
             break;
         }
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
-        s->be->mix_axpy(s, W, *X, G, gamma, *V, &ms);
+        mix(s, W, G, *V, &ms);
         swap(X, V);
         break;
     case TMX_ALGO_DPSGD: /* x ← Wx − γg */
-        s->be->gradients(s, *X, G, k, gn);
+        gradients(s, *X, G, k, 0, 0.0, gn);
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
         mix(s, W, *X, *V, &ms);
         s->be->mix_axpy(s, NULL, *V, G, gamma, *X, &ms);
@@ -699,7 +743,7 @@ tmx_status tmx_sim_step(tmx_sim *s)
     case TMX_ALGO_VDMSGD:
     case TMX_ALGO_QGDMSGD: {
         void *M = s->buf[BUF_M], *Mh = s->buf[BUF_MH];
-        s->be->gradients(s, *X, G, k, gn);
+        gradients(s, *X, G, k, 0, 0.0, gn);
         s->be->vec_comb(s, M, c->momentum, c->algo == TMX_ALGO_QGDMSGD ? Mh : M, 1.0, G, 0.0, NULL); /* m ← βm + g */
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
         if (c->algo == TMX_ALGO_VDMSGD) { /* x ← Wx − γm */
@@ -716,7 +760,7 @@ tmx_status tmx_sim_step(tmx_sim *s)
         break;
     }
     case TMX_ALGO_PSGD: /* x ← x − γ·mean(g) on every worker */
-        s->be->gradients(s, *X, G, k, gn);
+        gradients(s, *X, G, k, 0, 0.0, gn);
         s->be->cols_mean(s, G, s->gbar);
         s->be->cols_set(s, *X, 1.0, -gamma, s->gbar, n);
         mix(s, NULL, *X, *X, &ms);
@@ -725,7 +769,7 @@ tmx_status tmx_sim_step(tmx_sim *s)
         break;
     case TMX_ALGO_LOCAL:
     case TMX_ALGO_EASGD:
-        s->be->gradients(s, *X, G, k, gn);
+        gradients(s, *X, G, k, 0, 0.0, gn);
         s->be->mix_axpy(s, NULL, *X, G, gamma, *V, &ms); /* local step */
         swap(X, V);
         gossip = (k + 1) % c->period == 0;
@@ -745,14 +789,14 @@ tmx_status tmx_sim_step(tmx_sim *s)
         break;
     case TMX_ALGO_GT: { /* x⁺ = W(x − γy); y⁺ = Wy + g(x⁺) − g(x) */
         if (!s->gt_ready) { /* y_0 = g(x_0) */
-            s->be->gradients(s, *X, s->buf[BUF_GOLD], 0, NULL);
+            gradients(s, *X, s->buf[BUF_GOLD], 0, 0, 0.0, NULL);
             s->be->vec_comb(s, s->buf[BUF_Y], 1.0, s->buf[BUF_GOLD], 0.0, NULL, 0.0, NULL);
             s->gt_ready = 1;
         }
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
         s->be->mix_axpy(s, W, *X, s->buf[BUF_Y], gamma, *V, &ms);
         swap(X, V);
-        s->be->gradients(s, *X, G, k + 1, gn);
+        gradients(s, *X, G, k + 1, 0, 0.0, gn);
         mix_stats unused;
         mix(s, W, s->buf[BUF_Y], *V, &unused); /* Wy */
         s->be->vec_comb(s, s->buf[BUF_Y], 1.0, *V, 1.0, G, -1.0, s->buf[BUF_GOLD]);
@@ -836,12 +880,6 @@ tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m)
 
 /* ---- benchmark hooks -------------------------------------------------------------------------- */
 
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -138,14 +138,41 @@ void tmx__problem_reg_grad(const tmx__problem *pb, const double *x, double *g)
     }
 }
 
-/* Prefetches the d doubles of a row (one request per 64-byte line). */
-static inline void prefetch_row(const double *a, int64_t d)
+/* Sampled rows are streamed four at a time: one pass reads x once for four dot products, the
+ * next reads and writes g once for four rows, so each core keeps four independent memory streams
+ * in flight. One cblas_ddot + cblas_daxpy per row (OpenBLAS has no gathered-rows GEMV) keeps one,
+ * and so does gathering the rows into a block for cblas_dgemv (the copy is the stream); both ran
+ * the gradient phase at 24-31 GB/s where these kernels run it at 54-57 GB/s (n = 256, d = 1000,
+ * B = 16 and n = 64, d = 10000, B = 32, two threads, huge pages). A block of fewer than four rows
+ * repeats its first row with coefficient 0. Generated for double and float. */
+#define TMX__ROW_KERNELS(T, SUF)                                                                   \
+    TMX__CLONES static void rows_dot_##SUF(const T *const a[4], const T *x, int64_t d, T z[4])    \
+    {                                                                                              \
+        const T *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];                                    \
+        T s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                                          \
+        _Pragma("omp simd reduction(+ : s0, s1, s2, s3)") for (int64_t k = 0; k < d; k++)        \
+        {                                                                                          \
+            s0 += a0[k] * x[k];                                                                    \
+            s1 += a1[k] * x[k];                                                                    \
+            s2 += a2[k] * x[k];                                                                    \
+            s3 += a3[k] * x[k];                                                                    \
+        }                                                                                          \
+        z[0] = s0, z[1] = s1, z[2] = s2, z[3] = s3;                                                \
+    }                                                                                              \
+    TMX__CLONES static void rows_axpy_##SUF(const T c[4], const T *const a[4], T *g, int64_t d)   \
+    {                                                                                              \
+        const T *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];                                    \
+        const T c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];                                        \
+        _Pragma("omp simd") for (int64_t k = 0; k < d; k++) g[k] += c0 * a0[k] + c1 * a1[k] +     \
+                                                                    c2 * a2[k] + c3 * a3[k];       \
+    }
+TMX__ROW_KERNELS(double, f64)
+TMX__ROW_KERNELS(float, f32)
+
+/* dℓ/dz of one sample with label b and margin z: −b σ(−bz) for logreg-nc, z − b for lsq-nc. */
+static double dloss(tmx_problem_kind kind, double b, double z)
 {
-#if defined(__GNUC__)
-    for (int64_t k = 0; k < d; k += 8) __builtin_prefetch(a + k, 0, 1);
-#else
-    (void)a, (void)d;
-#endif
+    return kind == TMX_PROB_LOGREG_NC ? -b / (1.0 + exp(b * z)) : z - b;
 }
 
 void tmx__problem_grad(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count, double scale,
@@ -155,15 +182,17 @@ void tmx__problem_grad(const tmx__problem *pb, const double *x, const int64_t *r
         tmx__problem_accumulate(pb, x, rows, count, scale, g, NULL, ws);
         return;
     }
-    const tmx_dataset *D = pb->D;
+    const double *A = pb->D->A, *y = pb->D->y;
     int64_t d = pb->d;
     double w = scale / (double)count;
-    for (int64_t q = 0; q < count; q++) {
-        const double *a = D->A + rows[q] * d;
-        if (q + 1 < count) prefetch_row(D->A + rows[q + 1] * d, d);
-        double b = D->y[rows[q]], z = cblas_ddot((int)d, a, 1, x, 1);
-        double dz = pb->kind == TMX_PROB_LOGREG_NC ? -b / (1.0 + exp(b * z)) : z - b;
-        cblas_daxpy((int)d, w * dz, a, 1, g, 1); /* reads the row again, from L1/L2 */
+    for (int64_t q = 0; q < count; q += 4) {
+        int r = count - q < 4 ? (int)(count - q) : 4;
+        const double *a[4];
+        double z[4], c[4];
+        for (int j = 0; j < 4; j++) a[j] = A + rows[q + (j < r ? j : 0)] * d;
+        rows_dot_f64(a, x, d, z);
+        for (int j = 0; j < 4; j++) c[j] = j < r ? w * dloss(pb->kind, y[rows[q + j]], z[j]) : 0.0;
+        rows_axpy_f64(c, a, g, d);
     }
 }
 
@@ -178,17 +207,19 @@ void tmx__problem_grad_f32(const tmx__problem *pb, const float *x, const int64_t
         for (int64_t k = 0; k < pb->p; k++) g[k] += (float)gd[k];
         return;
     }
-    const tmx_dataset *D = pb->D;
+    const double *y = pb->D->y;
     float w = (float)(scale / (double)count);
-    for (int64_t q = 0; q < count; q++) {
-        const float *a = pb->Af + rows[q] * d;
-#if defined(__GNUC__)
-        if (q + 1 < count)
-            for (int64_t k = 0; k < d; k += 16) __builtin_prefetch(pb->Af + rows[q + 1] * d + k, 0, 1);
-#endif
-        float b = (float)D->y[rows[q]], z = cblas_sdot((int)d, a, 1, x, 1);
-        float dz = pb->kind == TMX_PROB_LOGREG_NC ? -b / (1.0f + expf(b * z)) : z - b;
-        cblas_saxpy((int)d, w * dz, a, 1, g, 1);
+    for (int64_t q = 0; q < count; q += 4) {
+        int r = count - q < 4 ? (int)(count - q) : 4;
+        const float *a[4];
+        float z[4], c[4];
+        for (int j = 0; j < 4; j++) a[j] = pb->Af + rows[q + (j < r ? j : 0)] * d;
+        rows_dot_f32(a, x, d, z);
+        for (int j = 0; j < 4; j++) {
+            float b = (float)(j < r ? y[rows[q + j]] : 0.0);
+            c[j] = j < r ? w * (pb->kind == TMX_PROB_LOGREG_NC ? -b / (1.0f + expf(b * z[j])) : z[j] - b) : 0.0f;
+        }
+        rows_axpy_f32(c, a, g, d);
     }
 }
 

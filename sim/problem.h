@@ -8,6 +8,14 @@
 
 #include "sim.h"
 
+/* Hot kernels are cloned for AVX-512 and AVX2 and picked at load time (GCC on x86-64; sanitizer
+ * builds keep one plain version). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define TMX__CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TMX__CLONES
+#endif
+
 typedef struct tmx__problem {
     tmx_problem_kind kind;
     const tmx_dataset *D;
@@ -30,7 +38,7 @@ double tmx__problem_accumulate(const tmx__problem *pb, const double *x, const in
                                double scale, double *g, int64_t *correct, double *ws);
 
 /* g ← g + scale·∇(mean data loss over rows), without evaluating the loss (one exp per sample for
- * logreg-nc); the next sampled row is prefetched while one is processed. */
+ * logreg-nc); linear models stream the rows four at a time. */
 void tmx__problem_grad(const tmx__problem *pb, const double *x, const int64_t *rows, int64_t count, double scale,
                        double *g, double *ws);
 

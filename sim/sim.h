@@ -118,6 +118,10 @@ double tmx_sim_time_mix(tmx_sim *s, int reps);
  * written, minibatch rows read, W), the denominator of the traffic bound. */
 double tmx_sim_traffic_bytes(const tmx_sim *s);
 
+/* Wall seconds this process spent in tmx_sim_step, and within it in the local gradients (the rest
+ * is gossip, updates and consensus control). */
+void tmx_sim_times(const tmx_sim *s, double *step, double *gradients);
+
 /* Checkpoint: every piece of state that the next iterations read, so that resuming gives a result
  * bit-identical to an uninterrupted run. The file records the configuration's fingerprint; load
  * refuses (TMX_EINVAL) a checkpoint written for another configuration. */

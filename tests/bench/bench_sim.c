@@ -6,25 +6,30 @@
  * For each configuration, in this one process:
  *   - iterations/s and agent-steps/s of tmx_sim_step: median over several timed runs of T
  *     iterations each, after a few warm-up iterations;
+ *   - the split of the step between the local gradients and the rest (tmx_sim_times), with the
+ *     gradients' stream of sampled rows in GB/s;
  *   - one mixing step (tmx_sim_time_mix) as an effective bandwidth 2·n·d·8 B / time, against a
  *     STREAM-like copy (b[j] = a[j], ordinary stores, 16 B counted per element, one OpenMP parallel
- *     region per pass with the engine's thread count) at the same working set (two arrays of n·d
- *     doubles), which is what the mixing is compared to (it is cache-resident where the state is;
- *     it becomes the DRAM figure once 2·n·d·8 exceeds the last-level cache), and the DRAM copy
- *     (two 256 MiB arrays) for reference;
- *   - the time of one iteration against its memory-traffic bound tmx_sim_traffic_bytes ÷ the copy
- *     bandwidth at the iteration's footprint (the simulation's memory plus the dataset, capped at the
- *     DRAM arrays), and against the DRAM bound;
+ *     region per pass with the engine's thread count) of two 256 MiB arrays (the issue's
+ *     reference), in rounds of passes each paired with a copy sample taken right after it (the
+ *     median of the paired ratios reported), and against a copy of the same working set
+ *     (two arrays of n·d doubles, cache-resident where the state is) for reference;
+ *   - the time of one iteration against its memory-traffic bound tmx_sim_traffic_bytes ÷ the DRAM
+ *     copy bandwidth, each timed run paired with a copy sample taken right after it and the median
+ *     of the paired ratios reported: this machine's bandwidth drifts by a third within minutes, so a
+ *     ratio to a copy measured at another moment says more about the drift than about the engine;
+ *     and, for reference, against the copy at the iteration's footprint (the simulation's memory
+ *     plus the dataset, capped at the DRAM arrays);
  *   - the same run in straightforward NumPy + scipy.sparse (ref_dsgd.py, a subprocess of
  *     /usr/bin/python3; its interpreter start-up and data generation are not timed), and ours/numpy;
  *   - the share of the CPUs that other processes took meanwhile (/proc/stat less our own CPU time):
  *     on a shared 2-core machine one busy neighbour halves what a 2-thread fork/join step gets, so
  *     a configuration run under load is flagged rather than trusted.
- * Targets (printed, not enforced): mixing/copy ≥ 0.8, iteration/bound ≤ 1.5, ours/numpy ≥ 2.
+ * Targets (printed, not enforced): mixing/STREAM ≥ 0.8, iteration/bound ≤ 1.5, ours/numpy ≥ 2.
  * Usage: bench_sim [--no-numpy] [N:D:M:B ...] (given configurations replace the three defaults and
  * run 5 × 100 iterations each).
  *
- * OpenBLAS (the engine's dot products and axpys) may pick slow kernels on AVX-512 CPUs:
+ * OpenBLAS (NumPy's kernels; the engine's linear models stream their rows with their own kernels) may pick slow kernels on AVX-512 CPUs:
  * tmx_blas_fix_coretype re-executes with OPENBLAS_CORETYPE=SkylakeX when so, as `topomix sim` does;
  * NumPy inherits this process's environment, so both sides run the same kernel set. */
 #include <math.h>
@@ -48,7 +53,7 @@
 #define BENCH_SIM_PY "ref_dsgd.py"
 #endif
 
-enum { WARMUP = 5, MIX_REPS = 101, MAXCONF = 16 };
+enum { WARMUP = 5, MIX_REPS = 101, MIX_ROUNDS = 5, MAXCONF = 16 };
 #define DRAM_LEN ((int64_t)1 << 25) /* doubles per array: 2 × 256 MiB, far beyond any LLC here */
 
 typedef struct bench_conf {
@@ -59,7 +64,11 @@ typedef struct bench_conf {
 typedef struct bench_result {
     int ok, py_ok;
     double ips, ips_best, t_iter, t_mix, mix_bw, copy_ws, copy_ws1, copy_fp, footprint, traffic;
-    double bound, bound_dram, stream, loss, other, py_ips, py_best, py_loss, py_gather, py_grad, py_gossip;
+    double it_bound;   /* median over runs of iteration time / (traffic / the DRAM copy sampled after the run) */
+    double mix_stream; /* the DRAM copy sampled after each round of mixing passes (median) */
+    double mix_ratio;  /* median over the rounds of mixing bandwidth / that sample */
+    double grad_share, rows_bw; /* share of the step in local gradients; their row stream in B/s */
+    double bound, stream, loss, other, py_ips, py_best, py_loss, py_gather, py_grad, py_gossip;
 } bench_result;
 
 static double now(void)
@@ -207,6 +216,43 @@ static double copy_bw(int64_t len, int nthr)
     return bw;
 }
 
+/* The DRAM copy sampled next to each timed run, so that a ratio to it pairs figures taken a
+ * moment apart (this machine's bandwidth drifts by a third within minutes): two arrays of DRAM_LEN
+ * doubles kept for the whole benchmark. */
+typedef struct dram_copy {
+    double *a, *b;
+    int nthr;
+} dram_copy;
+
+static int dram_open(dram_copy *m, int nthr)
+{
+    size_t bytes = (size_t)DRAM_LEN * sizeof(double);
+    m->nthr = nthr;
+    m->a = aligned_alloc(64, bytes);
+    m->b = aligned_alloc(64, bytes);
+    if (!m->a || !m->b) return -1;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nthr)
+#endif
+    for (int64_t j = 0; j < DRAM_LEN; j++) m->a[j] = 1.0 + (double)(j & 1023), m->b[j] = 0.0;
+    return 0;
+}
+
+/* Median bandwidth of 5 copy passes (about 2.7 GB moved, 60–100 ms here). */
+static double dram_sample(dram_copy *m)
+{
+    double t[5];
+    copy_pass(m->b, m->a, DRAM_LEN, m->nthr);
+    for (int r = 0; r < 5; r++) t[r] = copy_pass(r % 2 ? m->a : m->b, r % 2 ? m->b : m->a, DRAM_LEN, m->nthr);
+    return 16.0 * (double)DRAM_LEN / median(t, 5);
+}
+
+static void dram_close(dram_copy *m)
+{
+    free(m->a);
+    free(m->b);
+}
+
 /* ---- NumPy reference -------------------------------------------------------------------------- */
 
 /* Value of `key=` in line, or NAN. */
@@ -277,7 +323,7 @@ static void human_bytes(double b, char *out, size_t len)
 }
 
 /* Times the engine on c; fills the engine's half of r. */
-static int bench_engine(const bench_conf *c, int nthr, double dram_bw, bench_result *r)
+static int bench_engine(const bench_conf *c, int nthr, dram_copy *dram, bench_result *r)
 {
     tmx_synth_params sp;
     tmx_synth_params_init(&sp);
@@ -290,7 +336,7 @@ static int bench_engine(const bench_conf *c, int nthr, double dram_bw, bench_res
     tmx_partition P = {0};
     tmx_topo *topo = NULL;
     tmx_sim *s = NULL;
-    double *rates = malloc((size_t)c->runs * sizeof *rates);
+    double *rates = malloc(3 * (size_t)c->runs * sizeof *rates), *streams = rates + c->runs, *ratios = streams + c->runs;
     int ok = 0;
     double t0 = now();
     tmx_topo_params tp;
@@ -314,20 +360,38 @@ static int bench_engine(const bench_conf *c, int nthr, double dram_bw, bench_res
     double setup = now() - t0;
     for (int w = 0; w < WARMUP; w++)
         if (tmx_sim_step(s) != TMX_OK) goto step_failed;
-    for (int q = 0; q < c->runs; q++) {
+    r->traffic = tmx_sim_traffic_bytes(s);
+    for (int q = 0; q < c->runs; q++) { /* each run paired with a DRAM copy sample right after it */
         t0 = now();
         for (int k = 0; k < c->iters; k++)
             if (tmx_sim_step(s) != TMX_OK) goto step_failed;
         rates[q] = (double)c->iters / (now() - t0);
+        streams[q] = dram_sample(dram);
+        ratios[q] = streams[q] / (rates[q] * r->traffic); /* iteration time / (traffic / copy bandwidth) */
     }
+    r->it_bound = median(ratios, c->runs);
+    r->stream = median(streams, c->runs);
+    double t_step, t_grad;
+    tmx_sim_times(s, &t_step, &t_grad); /* over warm-up and runs alike */
+    r->grad_share = t_grad / t_step;
+    r->rows_bw = (double)c->B * (double)c->n * (double)c->d * 8.0 * (double)cfg.iters / t_grad;
     tmx_sim_metrics met;
     r->loss = tmx_sim_metrics_get(s, &met) == TMX_OK ? met.loss : NAN;
     r->ips = median(rates, c->runs);
     r->ips_best = rates[c->runs - 1];
     r->t_iter = 1.0 / r->ips;
-    r->traffic = tmx_sim_traffic_bytes(s);
     r->footprint = tmx_sim_bytes(s) + (double)D.m * (double)(D.d + 1) * 8.0;
-    r->t_mix = tmx_sim_time_mix(s, MIX_REPS); /* overwrites the state: after the metrics */
+    /* overwrites the state: after the metrics. MIX_ROUNDS rounds of MIX_REPS passes, each followed
+     * by a DRAM copy sample: a burst from a neighbour can cover one round's ~10 ms */
+    double tm[MIX_ROUNDS], sm[MIX_ROUNDS], rm[MIX_ROUNDS];
+    for (int q = 0; q < MIX_ROUNDS; q++) {
+        tm[q] = tmx_sim_time_mix(s, MIX_REPS);
+        sm[q] = dram_sample(dram);
+        rm[q] = 2.0 * (double)c->n * (double)c->d * 8.0 / tm[q] / sm[q];
+    }
+    r->t_mix = median(tm, MIX_ROUNDS);
+    r->mix_stream = median(sm, MIX_ROUNDS);
+    r->mix_ratio = median(rm, MIX_ROUNDS);
     r->mix_bw = 2.0 * (double)c->n * (double)c->d * 8.0 / r->t_mix;
     tmx_sim_free(s);
     s = NULL;
@@ -336,10 +400,8 @@ static int bench_engine(const bench_conf *c, int nthr, double dram_bw, bench_res
     r->copy_ws = copy_bw(c->n * c->d, nthr);
     r->copy_ws1 = copy_bw(c->n * c->d, 1);
     int64_t fp_len = (int64_t)(r->footprint / 16.0);
-    r->copy_fp = fp_len >= DRAM_LEN ? dram_bw : copy_bw(fp_len, nthr);
+    r->copy_fp = fp_len >= DRAM_LEN ? r->stream : copy_bw(fp_len, nthr);
     r->bound = r->traffic / r->copy_fp;
-    r->bound_dram = r->traffic / dram_bw;
-    r->stream = dram_bw;
 
     char fb[32], tb[32], wb[32];
     human_bytes(r->footprint, fb, sizeof fb);
@@ -348,17 +410,24 @@ static int bench_engine(const bench_conf *c, int nthr, double dram_bw, bench_res
     printf("  ours   : %d runs x %d iterations after %d warm-up (setup %.2f s): %.1f it/s median, %.1f best,"
            " %.4g agent-steps/s; %.3f ms per iteration\n",
            c->runs, c->iters, WARMUP, setup, r->ips, r->ips_best, r->ips * (double)c->n, 1e3 * r->t_iter);
-    printf("  mixing : tmx_sim_time_mix, median of %d: %.2f us = %.1f GB/s effective (2*n*d*8 B = %s per pass),"
+    printf("  split  : local gradients %.0f%% of the step (sampled rows read at %.1f GB/s), gossip and updates %.0f%%\n",
+           100.0 * r->grad_share, r->rows_bw / 1e9, 100.0 * (1.0 - r->grad_share));
+    printf("  mixing : tmx_sim_time_mix, median of %d rounds of median of %d: %.2f us = %.1f GB/s effective (2*n*d*8 B = %s per pass),"
            " %.0f%% of an iteration\n",
-           MIX_REPS, 1e6 * r->t_mix, r->mix_bw / 1e9, wb, 100.0 * r->t_mix / r->t_iter);
-    printf("  copy   : same working set (2 x n*d doubles): %.1f GB/s with %d threads, %.1f GB/s with 1; DRAM %.1f GB/s\n",
-           r->copy_ws / 1e9, nthr, r->copy_ws1 / 1e9, dram_bw / 1e9);
-    printf("           mixing/copy(same size, %d threads) = %.2f (target >= 0.8); mixing/copy(DRAM) = %.2f\n", nthr,
-           r->mix_bw / r->copy_ws, r->mix_bw / dram_bw);
-    printf("  traffic: tmx_sim_traffic_bytes = %s per iteration; footprint (sim + data) %s, copy there %.1f GB/s\n", tb, fb,
-           r->copy_fp / 1e9);
-    printf("           bound %.3f ms -> iteration/bound = %.2f (target <= 1.5); DRAM bound %.3f ms -> %.2f\n",
-           1e3 * r->bound, r->t_iter / r->bound, 1e3 * r->bound_dram, r->t_iter / r->bound_dram);
+           MIX_ROUNDS, MIX_REPS, 1e6 * r->t_mix, r->mix_bw / 1e9, wb, 100.0 * r->t_mix / r->t_iter);
+    printf("  copy   : same working set (2 x n*d doubles): %.1f GB/s with %d threads, %.1f GB/s with 1; DRAM %.1f GB/s"
+           " (sampled after each round)\n",
+           r->copy_ws / 1e9, nthr, r->copy_ws1 / 1e9, r->mix_stream / 1e9);
+    printf("           mixing/STREAM (DRAM copy; median of the paired ratios) = %.2f (target >= 0.8); mixing/copy(same size,"
+           " %d threads) = %.2f\n",
+           r->mix_ratio, nthr, r->mix_bw / r->copy_ws);
+    printf("  traffic: tmx_sim_traffic_bytes = %s per iteration; DRAM copy sampled after each run: median %.1f GB/s\n", tb,
+           r->stream / 1e9);
+    printf("           iteration/bound = median over the runs of iteration time x copy bandwidth / traffic = %.2f"
+           " (target <= 1.5)\n",
+           r->it_bound);
+    printf("           footprint (sim + data) %s, copy there %.1f GB/s: bound %.3f ms -> %.2f\n", fb, r->copy_fp / 1e9,
+           1e3 * r->bound, r->t_iter / r->bound);
     ok = 1;
     goto done;
 step_failed:
@@ -442,7 +511,13 @@ int main(int argc, char **argv)
     printf("machine : %d OpenMP threads (the engine's count), OpenBLAS kernels %s (OPENBLAS_CORETYPE=%s); "
            "L2 %ld KiB, L3 %ld KiB (cpu0, sysfs)\n",
            nthr, tmx_blas_corename(), env && *env ? env : "(unset)", l2, l3);
-    double dram_bw = copy_bw(DRAM_LEN, nthr), dram_bw1 = copy_bw(DRAM_LEN, 1);
+    dram_copy dram;
+    if (dram_open(&dram, nthr) != 0) {
+        printf("cannot allocate the 2 x 256 MiB copy arrays\n");
+        dram_close(&dram);
+        return 1;
+    }
+    double dram_bw = dram_sample(&dram), dram_bw1 = copy_bw(DRAM_LEN, 1);
     printf("copy    : STREAM-like b[j] = a[j], ordinary stores, 16 B per element, median of passes, one parallel region "
            "each;\n          DRAM (2 x 256 MiB): %.1f GB/s with %d threads, %.1f GB/s with 1\n",
            dram_bw / 1e9, nthr, dram_bw1 / 1e9);
@@ -459,7 +534,7 @@ int main(int argc, char **argv)
                (long long)c->m, (long long)c->B);
         fflush(stdout);
         load_mark l0 = load_now();
-        if (bench_engine(c, nthr, dram_bw, &res[q]) != 0) {
+        if (bench_engine(c, nthr, &dram, &res[q]) != 0) {
             rc = 1;
             continue;
         }
@@ -467,12 +542,14 @@ int main(int argc, char **argv)
         res[q].other = load_report(l0, load_now());
         fflush(stdout);
     }
-    double dram_end = copy_bw(DRAM_LEN, nthr);
+    double dram_end = dram_sample(&dram);
+    dram_close(&dram);
     printf("\ncopy    : DRAM again at the end: %.1f GB/s with %d threads (run-to-run noise on this machine)\n",
            dram_end / 1e9, nthr);
 
     printf("\nsummary (medians; * = misses its target). Targets against the STREAM copy (DRAM-sized arrays, the\n"
-           "issue's reference): mix/STREAM >= 0.8, iteration/bound <= 1.5 with bound = traffic / STREAM. The stricter\n"
+           "issue's reference, sampled next to each measurement): mix/STREAM >= 0.8, iteration/bound <= 1.5 with\n"
+           "bound = traffic / STREAM (the median over runs of the paired ratios). The stricter\n"
            "columns compare with a copy of the same, possibly cache-resident, size (mix/same) and with the copy at\n"
            "the iteration's footprint (it/fp-bound).\n");
     printf("%-18s %9s %12s %10s %8s %8s %10s %8s %9s %8s %11s\n", "n,d,m,B", "ours it/s", "agent-st/s", "numpy it/s",
@@ -489,7 +566,7 @@ int main(int argc, char **argv)
             printf("%-18s failed\n", name);
             continue;
         }
-        double sp = r->py_ok ? r->ips / r->py_ips : NAN, ms = r->mix_bw / r->stream, ib = r->t_iter / r->bound_dram;
+        double sp = r->py_ok ? r->ips / r->py_ips : NAN, ms = r->mix_ratio, ib = r->it_bound;
         char npb[16] = "-", spb[16] = "-";
         if (r->py_ok) {
             snprintf(npb, sizeof npb, "%.1f", r->py_ips);

@@ -297,7 +297,7 @@ tmx_status tmx_libsvm_read(FILE *f, int64_t dim, tmx_label_mode mode, tmx_datase
     char what[96];
     snprintf(what, sizeof what, "libsvm: a dense %lld x %lld dataset", (long long)s.m, (long long)d);
     TMX_TRY(tmx__check_bytes(((double)s.m * (double)d + (double)s.m) * (double)sizeof(double), what));
-    A = calloc((size_t)s.m * (size_t)d, sizeof *A);
+    A = tmx__alloc_big(tmx__mul_size((size_t)s.m * (size_t)d, sizeof *A), 1);
     if (!A) {
         st = tmx__error(TMX_ENOMEM, "%s: out of memory", what);
         goto cleanup;

@@ -84,7 +84,7 @@ tmx_status tmx_data_synth(const tmx_synth_params *p, tmx_dataset *D)
     const int64_t m = p->shards * p->per_shard; /* fits: m doubles fit in memory */
 
     r = gsl_rng_alloc(gsl_rng_mt19937);
-    A = malloc((size_t)m * (size_t)d * sizeof *A);
+    A = tmx__alloc_big(tmx__mul_size((size_t)m * (size_t)d, sizeof *A), 0);
     y = malloc((size_t)m * sizeof *y);
     X = malloc((size_t)nmodel * (size_t)d * sizeof *X);
     mu = malloc((size_t)d * sizeof *mu);
