@@ -113,7 +113,8 @@ struct tmx_sim {
     /* mixing matrices: static and periodic topologies are built once */
     tmx_csr *Wcache;
     int64_t ncache;
-    tmx_csr Wrand; /* random topologies: rebuilt each step */
+    tmx_csr Wrand; /* random topologies: rebuilt each step, in place */
+    tmx_topo_ws *topo_ws; /* ... through this workspace, so that the loop allocates nothing */
     int64_t *outdeg_msgs; /* messages of one gossip round per cached matrix */
     /* counters (checkpointed) */
     int64_t iter, gossip_rounds, messages;
@@ -267,6 +268,7 @@ void tmx_sim_free(tmx_sim *s)
     free(s->Wcache);
     free(s->outdeg_msgs);
     tmx_csr_destroy(&s->Wrand);
+    tmx_topo_ws_free(s->topo_ws);
     free(s);
 }
 
@@ -342,6 +344,8 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
             TMX_TRY(tmx_topo_weights(topo, q, &s->Wcache[q]));
             s->outdeg_msgs[q] = offdiag_nnz(&s->Wcache[q]);
         }
+    } else {
+        TMX_TRY(tmx_topo_ws_new(&s->topo_ws));
     }
     /* initial models: identical on every agent */
     if (cfg->init_scale > 0) {
@@ -587,7 +591,7 @@ static tmx_status weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *
         *msgs = s->outdeg_msgs[q];
         return TMX_OK;
     }
-    tmx_status st = tmx_topo_weights(s->topo, k, &s->Wrand);
+    tmx_status st = tmx_topo_weights_ws(s->topo, k, &s->Wrand, s->topo_ws);
     *W = &s->Wrand;
     *msgs = offdiag_nnz(&s->Wrand);
     return st;

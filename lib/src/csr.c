@@ -20,8 +20,13 @@ void tmx_csr_destroy(tmx_csr *W)
 /* Allocates rowptr (n+1, zeroed), col and val (cap each) after checking the size. */
 static tmx_status csr_alloc(tmx_csr *W, int64_t n, int64_t cap, const char *what)
 {
-    tmx_csr_destroy(W);
     if (n < 0 || cap < 0) return tmx__error(TMX_EINVAL, "%s: negative size", what);
+    if (W->rowptr && W->col && W->val && W->n == n && W->cap >= cap && W->cap > 0) { /* reuse */
+        memset(W->rowptr, 0, ((size_t)n + 1) * sizeof *W->rowptr);
+        W->nnz = 0;
+        return TMX_OK;
+    }
+    tmx_csr_destroy(W);
     double bytes = (double)(n + 1) * sizeof(int64_t) + (double)cap * (sizeof(int64_t) + sizeof(double));
     tmx_status st = tmx__check_bytes(bytes, what);
     if (st != TMX_OK) return st;
@@ -34,6 +39,7 @@ static tmx_status csr_alloc(tmx_csr *W, int64_t n, int64_t cap, const char *what
                           what, (long long)n, (long long)cap);
     }
     W->n = n;
+    W->cap = cap ? cap : 1;
     return TMX_OK;
 }
 
@@ -129,12 +135,15 @@ tmx_status tmx__builder_finish(tmx__builder *b)
                           (long long)b->row, (long long)W->n, (long long)b->pos, (long long)b->cap);
     }
     W->nnz = b->pos;
-    if (W->nnz < b->cap - b->cap / 4) { /* give back the slack */
+    /* give back a slack of over a quarter and over 4 MiB (matrices with n in the hundreds of
+     * thousands): smaller ones keep it, so that rebuilding them in place allocates nothing */
+    if (W->nnz < W->cap - W->cap / 4 && (double)(W->cap - W->nnz) * 16.0 > 4194304.0) {
         size_t keep = (size_t)(W->nnz ? W->nnz : 1);
         int64_t *c = realloc(W->col, keep * sizeof *c);
+        double *v = c ? realloc(W->val, keep * sizeof *v) : NULL;
         if (c) W->col = c;
-        double *v = realloc(W->val, keep * sizeof *v);
         if (v) W->val = v;
+        if (c) W->cap = (int64_t)keep; /* col (and val, unless its shrink failed) now hold keep */
     }
     return TMX_OK;
 }
@@ -442,12 +451,12 @@ tmx_status tmx_csr_validate(const tmx_csr *W, double tol, tmx_validation *v)
     return TMX_OK;
 }
 
-tmx_status tmx__csr_lazy(tmx_csr *W)
+tmx_status tmx__csr_lazy(tmx_csr *W, tmx_csr *spare)
 {
     tmx_status st = TMX_OK;
-    tmx_csr L = {0};
+    tmx_csr tmp = {0}, *L = spare ? spare : &tmp;
     tmx__builder b = {0};
-    TMX_TRY(tmx__builder_begin(&b, &L, W->n, W->nnz + W->n));
+    TMX_TRY(tmx__builder_begin(&b, L, W->n, W->nnz + W->n));
     for (int64_t i = 0; i < W->n; i++) {
         tmx__builder_push(&b, i, 0.5);
         for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++)
@@ -455,8 +464,10 @@ tmx_status tmx__csr_lazy(tmx_csr *W)
         tmx__builder_end_row(&b);
     }
     TMX_TRY(tmx__builder_finish(&b));
-    tmx_csr_destroy(W);
-    *W = L;
+    tmx_csr old = *W;
+    *W = *L;
+    *L = old;
+    tmx_csr_destroy(&tmp);
     return TMX_OK;
 cleanup:
     tmx__builder_abort(&b);

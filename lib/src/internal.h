@@ -70,7 +70,8 @@ void tmx__builder_end_row(tmx__builder *b);
 tmx_status tmx__builder_finish(tmx__builder *b);
 void tmx__builder_abort(tmx__builder *b);
 
-/* W ← (I + W)/2 in place (the lazy variant). Needs W's diagonal stored or not: handles both. */
-tmx_status tmx__csr_lazy(tmx_csr *W);
+/* W ← (I + W)/2 (the lazy variant), built in spare and swapped with W, so that W's old arrays
+ * become the spare's (spare NULL: a temporary). Needs W's diagonal stored or not: handles both. */
+tmx_status tmx__csr_lazy(tmx_csr *W, tmx_csr *spare);
 
 #endif

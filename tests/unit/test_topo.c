@@ -586,3 +586,60 @@ Test(topo, weight_names_parse)
     cr_assert_eq(tmx_topo_family_count(), 17);
     cr_assert_null(tmx_topo_family(17));
 }
+
+/* Stepping through a workspace: the same matrices bit for bit as tmx_topo_weights, and once the
+ * matrices stop growing, no allocation: from the third step on the output's arrays, the generator
+ * and the integer scratch keep their addresses (the lazy step swaps two matrices, so W's arrays
+ * alternate between two fixed addresses). */
+#include "topo/family.h"
+
+Test(topo, stepping_through_a_workspace_reuses_its_storage)
+{
+    struct {
+        const char *name;
+        int64_t n;
+        tmx_weights w;
+        int undirected;
+    } cases[] = {{"matching", 10, TMX_WEIGHTS_DEFAULT, 0}, {"matching", 9, TMX_WEIGHTS_LAZY, 0},
+                 {"equidyn", 12, TMX_WEIGHTS_DEFAULT, 0},  {"equidyn", 12, TMX_WEIGHTS_DEFAULT, 1},
+                 {"equidyn", 7, TMX_WEIGHTS_LAZY, 1},      {"er", 8, TMX_WEIGHTS_DEFAULT, 0},
+                 {"onepeer-exp", 16, TMX_WEIGHTS_LAZY, 0}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        tmx_topo_params p;
+        tmx_topo_params_init(&p);
+        p.n = cases[c].n;
+        p.weights = cases[c].w;
+        p.undirected = cases[c].undirected;
+        tmx_topo *t = NULL;
+        cr_assert_eq(tmx_topo_new(cases[c].name, &p, &t), TMX_OK, "%s", tmx_last_error());
+        tmx_topo_ws *ws = NULL;
+        cr_assert_eq(tmx_topo_ws_new(&ws), TMX_OK);
+        tmx_csr W = {0}, R = {0};
+        const void *seen[2][3] = {{0}}, *rng = NULL, *ints = NULL;
+        for (int64_t k = 0; k < 24; k++) {
+            cr_assert_eq(tmx_topo_weights_ws(t, k, &W, ws), TMX_OK, "%s", tmx_last_error());
+            cr_assert_eq(tmx_topo_weights(t, k, &R), TMX_OK);
+            cr_assert(W.n == R.n && W.nnz == R.nnz, "%s step %lld: nnz %lld vs %lld", cases[c].name, (long long)k,
+                      (long long)W.nnz, (long long)R.nnz);
+            cr_assert(memcmp(W.rowptr, R.rowptr, (size_t)(W.n + 1) * sizeof *W.rowptr) == 0);
+            cr_assert(memcmp(W.col, R.col, (size_t)W.nnz * sizeof *W.col) == 0);
+            cr_assert(memcmp(W.val, R.val, (size_t)W.nnz * sizeof *W.val) == 0, "%s step %lld: values differ",
+                      cases[c].name, (long long)k);
+            const void *now[3] = {W.rowptr, W.col, W.val};
+            if (k == 2 || k == 3) {
+                memcpy(seen[k - 2], now, sizeof now);
+                rng = ws->rng, ints = ws->ints;
+            } else if (k > 3) {
+                for (int a = 0; a < 3; a++)
+                    cr_assert(now[a] == seen[k % 2][a] || now[a] == seen[1 - k % 2][a],
+                              "%s n=%lld step %lld: array %d moved", cases[c].name, (long long)cases[c].n, (long long)k, a);
+                cr_assert(ws->rng == rng && ws->ints == ints, "%s: scratch reallocated at step %lld", cases[c].name,
+                          (long long)k);
+            }
+        }
+        tmx_csr_destroy(&W);
+        tmx_csr_destroy(&R);
+        tmx_topo_ws_free(ws);
+        tmx_topo_free(t);
+    }
+}

@@ -15,13 +15,15 @@ extern "C" {
  *  columns are strictly increasing within a row (no duplicates). Row i of a mixing matrix lists the
  *  nodes that node i receives from (x_i ← Σ_j w_ij x_j). The struct is caller-owned: initialise it
  *  with tmx_csr_init (or = {0}) and release it with tmx_csr_destroy. Functions that write a
- *  tmx_csr free whatever it held before. */
+ *  tmx_csr reuse its arrays when they hold the same n and enough room (cap), so that rebuilding a
+ *  matrix step after step allocates nothing, and free and replace them otherwise. */
 typedef struct tmx_csr {
     int64_t n;       /**< rows = columns */
     int64_t nnz;     /**< stored entries, rowptr[n] */
     int64_t *rowptr; /**< n + 1 offsets */
     int64_t *col;    /**< nnz column indices */
     double *val;     /**< nnz values */
+    int64_t cap;     /**< entries col and val can hold (≥ nnz; 0 when unknown: never reused) */
 } tmx_csr;
 
 /** Zeroes the struct (holds nothing). */

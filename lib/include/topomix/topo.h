@@ -80,10 +80,20 @@ TMX_API tmx_status tmx_topo_new(const char *name, const tmx_topo_params *p, tmx_
 /** Frees the handle. Accepts NULL. */
 TMX_API void tmx_topo_free(tmx_topo *t);
 
-/** W ← W^(k), the mixing matrix of step k ≥ 0 (W's previous content is freed). Diagonal entries
- *  are stored even when zero-free rows would not need them. Thread-safe on a shared handle.
- *  Time and memory O(nnz(W^(k))). */
+/** W ← W^(k), the mixing matrix of step k ≥ 0 (W's arrays are reused when large enough, else
+ *  replaced). Diagonal entries are stored even when zero-free rows would not need them.
+ *  Thread-safe on a shared handle. Time and memory O(nnz(W^(k))). */
 TMX_API tmx_status tmx_topo_weights(const tmx_topo *t, int64_t k, tmx_csr *W);
+
+/** Scratch space for stepping through W^(k): the random families' generator and buffers, the
+ *  graph pattern and the lazy step's spare matrix. With one workspace and one output matrix
+ *  (per thread), tmx_topo_weights_ws allocates nothing once the matrices stop growing, which is
+ *  what a simulation's iteration loop needs for matching and equidyn. */
+typedef struct tmx_topo_ws tmx_topo_ws;
+TMX_API tmx_status tmx_topo_ws_new(tmx_topo_ws **out);
+TMX_API void tmx_topo_ws_free(tmx_topo_ws *ws); /**< Accepts NULL. */
+/** tmx_topo_weights through a workspace (ws NULL: a temporary one). Same result bit for bit. */
+TMX_API tmx_status tmx_topo_weights_ws(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws);
 
 /** Accessors. */
 TMX_API const char *tmx_topo_name(const tmx_topo *t);      /**< family name ("file" for file:) */

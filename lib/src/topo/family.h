@@ -17,8 +17,9 @@ typedef struct tmx__family {
     /* Checks n and the parameters, resolves defaults, sets period/directed/shape, precomputes priv.
      * May be NULL when every n ≥ 1 is allowed and there is nothing to precompute. */
     tmx_status (*setup)(tmx_topo *t);
-    /* out ← graph pattern or W of step k (k ≥ 0; periodic families receive k mod period). */
-    tmx_status (*build)(const tmx_topo *t, int64_t k, tmx_csr *out);
+    /* out ← graph pattern or W of step k (k ≥ 0; periodic families receive k mod period). ws is
+     * never NULL: temporaries come from it (tmx__ws_ints, the generator in random.c). */
+    tmx_status (*build)(const tmx_topo *t, int64_t k, tmx_csr *out, tmx_topo_ws *ws);
     /* Frees priv. May be NULL. */
     void (*release)(tmx_topo *t);
     /* Circulant families only (else NULL): c ← the first row of W^(k) before the weight scheme's
@@ -26,6 +27,18 @@ typedef struct tmx__family {
      * otherwise), so that w_ij = c[(j − i) mod shape]. Never forms W. */
     tmx_status (*first_row)(const tmx_topo *t, int64_t k, double *c);
 } tmx__family;
+
+struct tmx_topo_ws {
+    void *rng;          /* gsl_rng *, allocated on first use, reseeded per step */
+    int64_t *ints;      /* tmx__ws_ints */
+    size_t nints;
+    tmx_csr G, spare;   /* the graph pattern; the lazy step's second matrix */
+};
+
+/* count int64 of scratch from ws (contents undefined), grown only when too small; NULL on failure. */
+int64_t *tmx__ws_ints(tmx_topo_ws *ws, size_t count);
+/* Frees what ws holds and zeroes it (the struct itself stays). */
+void tmx__ws_release(tmx_topo_ws *ws);
 
 struct tmx_topo {
     const tmx__family *fam;

@@ -28,7 +28,7 @@ static tmx_status file_setup(tmx_topo *t)
     return st;
 }
 
-static tmx_status file_build(const tmx_topo *t, int64_t k, tmx_csr *W)
+static tmx_status file_build(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws)
 {
     (void)k;
     return tmx_csr_copy(W, t->priv);

@@ -12,7 +12,7 @@ static tmx_status onepeer_exp_setup(tmx_topo *t)
     return tmx__topo_check_entries(t, 2.0 * (double)t->n);
 }
 
-static tmx_status onepeer_exp_build(const tmx_topo *t, int64_t k, tmx_csr *W)
+static tmx_status onepeer_exp_build(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws)
 {
     tmx__builder b;
     int64_t n = t->n;
@@ -58,7 +58,7 @@ static tmx_status onepeer_hypercube_setup(tmx_topo *t)
     return tmx__topo_check_entries(t, 2.0 * (double)t->n);
 }
 
-static tmx_status onepeer_hypercube_build(const tmx_topo *t, int64_t k, tmx_csr *G)
+static tmx_status onepeer_hypercube_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
     tmx__builder b;
     tmx_status st = tmx__builder_begin(&b, G, t->n, t->n);
@@ -94,7 +94,7 @@ static tmx_status bipartite_setup(tmx_topo *t)
     return tmx__topo_check_entries(t, 2.0 * (double)t->n);
 }
 
-static tmx_status bipartite_build(const tmx_topo *t, int64_t k, tmx_csr *G)
+static tmx_status bipartite_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
     tmx__builder b;
     int64_t n = t->n, off = bipartite_offset(k);
@@ -129,7 +129,7 @@ static tmx_status basek_setup(tmx_topo *t)
     return TMX_OK;
 }
 
-static tmx_status basek_build(const tmx_topo *t, int64_t k, tmx_csr *W)
+static tmx_status basek_build(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws)
 {
     return tmx__basek_matrix(t->priv, k, W);
 }

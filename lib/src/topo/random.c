@@ -10,12 +10,14 @@
 
 enum { STREAM_ER = 1, STREAM_MATCHING = 2, STREAM_EQUISTATIC = 3, STREAM_EQUIDYN = 4 };
 
-static gsl_rng *rng_for(const tmx_topo *t, uint64_t stream, uint64_t step)
+/* The generator of (seed, stream, step): ws's, allocated on first use and reseeded, so that a
+ * workspace stepping through a random family allocates it once. NULL when out of memory. */
+static gsl_rng *rng_for(const tmx_topo *t, uint64_t stream, uint64_t step, tmx_topo_ws *ws)
 {
     tmx_init();
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (r) gsl_rng_set(r, tmx__derive_seed(t->par.seed, stream, step));
-    return r;
+    if (!ws->rng) ws->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (ws->rng) gsl_rng_set(ws->rng, tmx__derive_seed(t->par.seed, stream, step));
+    return ws->rng;
 }
 
 /* ---- er: G(n, p), redrawn until connected ----------------------------------------------------- */
@@ -78,10 +80,11 @@ static tmx_status er_setup(tmx_topo *t)
     tmx_status st = tmx__topo_check_entries(t, n + n * (n - 1.0) * p * 1.2);
     if (st != TMX_OK) return st;
     tmx_csr *G = calloc(1, sizeof *G);
-    gsl_rng *r = rng_for(t, STREAM_ER, 0);
+    tmx_topo_ws ws = {0};
+    gsl_rng *r = rng_for(t, STREAM_ER, 0, &ws);
     if (!G || !r) {
         free(G);
-        gsl_rng_free(r);
+        tmx__ws_release(&ws);
         return tmx__error(TMX_ENOMEM, "er: out of memory");
     }
     int draws = 0;
@@ -89,7 +92,7 @@ static tmx_status er_setup(tmx_topo *t)
         st = er_draw(t->n, p, r, G);
         draws++;
     } while (st == TMX_OK && !tmx_csr_is_connected(G) && draws < ER_MAX_DRAWS);
-    gsl_rng_free(r);
+    tmx__ws_release(&ws);
     if (st == TMX_OK && !tmx_csr_is_connected(G))
         st = tmx__error(TMX_ENOCONV, "er: no connected G(n=%lld, p=%g) in %d draws; raise p",
                         (long long)t->n, p, ER_MAX_DRAWS);
@@ -102,7 +105,7 @@ static tmx_status er_setup(tmx_topo *t)
     return TMX_OK;
 }
 
-static tmx_status er_build(const tmx_topo *t, int64_t k, tmx_csr *G)
+static tmx_status er_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
     (void)k;
     return tmx_csr_copy(G, t->priv);
@@ -127,17 +130,14 @@ static tmx_status matching_setup(tmx_topo *t)
     return tmx__topo_check_entries(t, 3.0 * (double)t->n);
 }
 
-static tmx_status matching_build(const tmx_topo *t, int64_t k, tmx_csr *G)
+static tmx_status matching_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
     tmx_status st = TMX_OK;
     int64_t n = t->n;
-    int64_t *perm = malloc((size_t)n * sizeof *perm), *peer = malloc((size_t)n * sizeof *peer);
-    gsl_rng *r = rng_for(t, STREAM_MATCHING, (uint64_t)k);
+    int64_t *perm = tmx__ws_ints(ws, 2 * (size_t)n), *peer = perm ? perm + n : NULL;
+    gsl_rng *r = rng_for(t, STREAM_MATCHING, (uint64_t)k, ws);
     tmx__builder b = {0};
-    if (!perm || !peer || !r) {
-        st = tmx__error(TMX_ENOMEM, "matching: out of memory");
-        goto cleanup;
-    }
+    if (!perm || !r) return tmx__error(TMX_ENOMEM, "matching: out of memory");
     for (int64_t i = 0; i < n; i++) perm[i] = i, peer[i] = -1;
     gsl_ran_shuffle(r, perm, (size_t)n, sizeof *perm);
     for (int64_t q = 0; q + 1 < n; q += 2) { /* an odd n leaves perm[n-1] idle */
@@ -152,9 +152,6 @@ static tmx_status matching_build(const tmx_topo *t, int64_t k, tmx_csr *G)
     TMX_TRY(tmx__builder_finish(&b));
 cleanup:
     if (st != TMX_OK) tmx__builder_abort(&b);
-    gsl_rng_free(r);
-    free(perm);
-    free(peer);
     return st;
 }
 
@@ -199,7 +196,8 @@ static tmx_status equistatic_setup(tmx_topo *t)
     if (st != TMX_OK) return st;
     tmx_csr *W = calloc(1, sizeof *W);
     int64_t *shift = malloc((size_t)m * sizeof *shift);
-    gsl_rng *r = rng_for(t, STREAM_EQUISTATIC, 0);
+    tmx_topo_ws ws = {0};
+    gsl_rng *r = rng_for(t, STREAM_EQUISTATIC, 0, &ws);
     tmx__builder b = {0};
     if (!W || !shift || !r) {
         st = tmx__error(TMX_ENOMEM, "equistatic: out of memory");
@@ -218,11 +216,11 @@ cleanup:
     if (st != TMX_OK) tmx__builder_abort(&b);
     free(W);
     free(shift);
-    gsl_rng_free(r);
+    tmx__ws_release(&ws);
     return st;
 }
 
-static tmx_status equistatic_build(const tmx_topo *t, int64_t k, tmx_csr *W)
+static tmx_status equistatic_build(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws)
 {
     (void)k;
     return tmx_csr_copy(W, t->priv);
@@ -255,8 +253,8 @@ tmx_status tmx__equidyn_matrix(const tmx_topo *t, int64_t a, tmx_csr *W)
     int64_t n = t->n;
     double eta = t->par.eta;
     if (a < 1 || a >= n) return tmx__error(TMX_EINVAL, "equidyn: shift %lld outside 1..%lld", (long long)a, (long long)(n - 1));
-    tmx__builder b;
-    tmx_status st = tmx__builder_begin(&b, W, n, 3 * n);
+    tmx__builder b; /* pushes per row: the lazy diagonal, the basis diagonal, one or two shifts */
+    tmx_status st = tmx__builder_begin(&b, W, n, (t->par.undirected ? 4 : 3) * n);
     if (st != TMX_OK) return st;
     for (int64_t i = 0; i < n; i++) {
         tmx__builder_push(&b, i, 1.0 - eta);
@@ -264,16 +262,15 @@ tmx_status tmx__equidyn_matrix(const tmx_topo *t, int64_t a, tmx_csr *W)
         tmx__builder_end_row(&b);
     }
     st = tmx__builder_finish(&b);
-    if (st == TMX_OK && t->par.weights == TMX_WEIGHTS_LAZY) st = tmx__csr_lazy(W);
+    if (st == TMX_OK && t->par.weights == TMX_WEIGHTS_LAZY) st = tmx__csr_lazy(W, NULL);
     return st;
 }
 
-static tmx_status equidyn_build(const tmx_topo *t, int64_t k, tmx_csr *W)
+static tmx_status equidyn_build(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws)
 {
-    gsl_rng *r = rng_for(t, STREAM_EQUIDYN, (uint64_t)k);
+    gsl_rng *r = rng_for(t, STREAM_EQUIDYN, (uint64_t)k, ws);
     if (!r) return tmx__error(TMX_ENOMEM, "equidyn: out of memory");
     int64_t a = 1 + (int64_t)gsl_rng_uniform_int(r, (unsigned long)(t->n - 1));
-    gsl_rng_free(r);
     tmx_topo u = *t; /* the registry applies lazy weights itself after build */
     u.par.weights = TMX_WEIGHTS_DEFAULT;
     return tmx__equidyn_matrix(&u, a, W);

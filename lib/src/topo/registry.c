@@ -1,6 +1,8 @@
 /* topomix — the topology registry: lookup by name, parameters, weight schemes, validation. */
 #include "family.h"
 
+#include <gsl/gsl_rng.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,23 +140,63 @@ static tmx_status graph_weights(const tmx_csr *G, int uniform, tmx_csr *W)
     return tmx__builder_finish(&b);
 }
 
-tmx_status tmx_topo_weights(const tmx_topo *t, int64_t k, tmx_csr *W)
+int64_t *tmx__ws_ints(tmx_topo_ws *ws, size_t count)
+{
+    if (count > ws->nints) {
+        int64_t *p = realloc(ws->ints, count * sizeof *p);
+        if (!p) return NULL;
+        ws->ints = p;
+        ws->nints = count;
+    }
+    return ws->ints;
+}
+
+void tmx__ws_release(tmx_topo_ws *ws)
+{
+    if (ws->rng) gsl_rng_free(ws->rng);
+    free(ws->ints);
+    tmx_csr_destroy(&ws->G);
+    tmx_csr_destroy(&ws->spare);
+    memset(ws, 0, sizeof *ws);
+}
+
+tmx_status tmx_topo_ws_new(tmx_topo_ws **out)
+{
+    if (!out) return tmx__error(TMX_EINVAL, "topo_ws_new: output is required");
+    *out = calloc(1, sizeof **out);
+    return *out ? TMX_OK : tmx__error(TMX_ENOMEM, "topo_ws_new: out of memory");
+}
+
+void tmx_topo_ws_free(tmx_topo_ws *ws)
+{
+    if (!ws) return;
+    tmx__ws_release(ws);
+    free(ws);
+}
+
+tmx_status tmx_topo_weights_ws(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws)
 {
     if (!t || !W) return tmx__error(TMX_EINVAL, "topo_weights: topology and output are required");
     if (k < 0) return tmx__error(TMX_EINVAL, "step must be >= 0, got %lld", (long long)k);
+    if (!ws) {
+        tmx_topo_ws tmp = {0};
+        tmx_status st = tmx_topo_weights_ws(t, k, W, &tmp);
+        tmx__ws_release(&tmp);
+        return st;
+    }
     int64_t step = t->period > 0 ? k % t->period : k;
     tmx_status st;
     if (t->fam->info.graph) {
-        tmx_csr G = {0};
-        st = t->fam->build(t, step, &G);
-        if (st == TMX_OK) st = graph_weights(&G, t->par.weights == TMX_WEIGHTS_UNIFORM, W);
-        tmx_csr_destroy(&G);
+        st = t->fam->build(t, step, &ws->G, ws);
+        if (st == TMX_OK) st = graph_weights(&ws->G, t->par.weights == TMX_WEIGHTS_UNIFORM, W);
     } else {
-        st = t->fam->build(t, step, W);
+        st = t->fam->build(t, step, W, ws);
     }
-    if (st == TMX_OK && t->par.weights == TMX_WEIGHTS_LAZY) st = tmx__csr_lazy(W);
+    if (st == TMX_OK && t->par.weights == TMX_WEIGHTS_LAZY) st = tmx__csr_lazy(W, &ws->spare);
     return st;
 }
+
+tmx_status tmx_topo_weights(const tmx_topo *t, int64_t k, tmx_csr *W) { return tmx_topo_weights_ws(t, k, W, NULL); }
 
 int tmx__topo_is_circulant(const tmx_topo *t) { return t->fam->first_row != NULL; }
 

@@ -31,7 +31,7 @@ static void graph_first_row(double *c, int64_t len, const int64_t *off, int coun
 
 static tmx_status complete_setup(tmx_topo *t) { return tmx__topo_check_entries(t, (double)t->n * (double)t->n); }
 
-static tmx_status complete_build(const tmx_topo *t, int64_t k, tmx_csr *G)
+static tmx_status complete_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
     (void)k;
     tmx__builder b;
@@ -59,7 +59,7 @@ const tmx__family tmx__fam_complete = {
 
 /* ---- ring: undirected cycle ---------------------------------------------------------------- */
 
-static tmx_status ring_build(const tmx_topo *t, int64_t k, tmx_csr *G)
+static tmx_status ring_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
     (void)k;
     tmx__builder b;
@@ -90,7 +90,7 @@ const tmx__family tmx__fam_ring = {
 
 /* ---- dring: directed ring, w_ii = w_{i,i-1} = 1/2 ----------------------------------------- */
 
-static tmx_status dring_build(const tmx_topo *t, int64_t k, tmx_csr *W)
+static tmx_status dring_build(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws)
 {
     (void)k;
     tmx__builder b;
@@ -133,7 +133,7 @@ const tmx__family tmx__fam_dring = {
 
 /* ---- star: hub 0 --------------------------------------------------------------------------- */
 
-static tmx_status star_build(const tmx_topo *t, int64_t k, tmx_csr *G)
+static tmx_status star_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
     (void)k;
     tmx__builder b;
@@ -199,13 +199,13 @@ static tmx_status mesh_build(const tmx_topo *t, int wrap, tmx_csr *G)
     return tmx__builder_finish(&b);
 }
 
-static tmx_status grid_build(const tmx_topo *t, int64_t k, tmx_csr *G)
+static tmx_status grid_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
     (void)k;
     return mesh_build(t, 0, G);
 }
 
-static tmx_status torus_build(const tmx_topo *t, int64_t k, tmx_csr *G)
+static tmx_status torus_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
     (void)k;
     return mesh_build(t, 1, G);
@@ -238,7 +238,7 @@ static tmx_status hypercube_setup(tmx_topo *t)
     return tmx__topo_check_entries(t, (double)t->n * (double)(t->tau + 1));
 }
 
-static tmx_status hypercube_build(const tmx_topo *t, int64_t k, tmx_csr *G)
+static tmx_status hypercube_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
     (void)k;
     tmx__builder b;
@@ -263,7 +263,7 @@ static tmx_status exp_setup(tmx_topo *t)
     return tmx__topo_check_entries(t, (double)t->n * (double)(t->tau + 1));
 }
 
-static tmx_status exp_build(const tmx_topo *t, int64_t k, tmx_csr *W)
+static tmx_status exp_build(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws)
 {
     (void)k;
     tmx__builder b;
