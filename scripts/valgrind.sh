@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the unit tests and a few CLI commands under valgrind's memcheck (errors and definite leaks
-# fail). Slow: the dense-eigenvalue and 2^20-node suites (kernels, spectral) are left to the
+# fail), and checks that the simulator's iteration loop allocates nothing. Slow: the dense-eigenvalue and 2^20-node suites (kernels, spectral) are left to the
 # sanitizer build instead.   scripts/valgrind.sh [BUILD_DIR]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,20 @@ for args in "topo ring -n 12 --format mtx" "topo base-k -n 17 --format json" "ga
     # shellcheck disable=SC2086
     if "${vg[@]}" "$tmx" $args >/dev/null 2>/tmp/topomix-vg.$$; then echo "valgrind: topomix $args clean"
     else echo "valgrind: topomix $args FAILED"; head -30 /tmp/topomix-vg.$$; fail=1; fi
+done
+# The simulator's iteration loop allocates nothing: the heap allocations of a run do not grow
+# with --iters (random topologies rebuilt in place, no serialised OpenMP regions), on 1 and 2 threads.
+allocs() { # prints the allocation count of one run
+    OMP_NUM_THREADS=$1 valgrind "$tmx" sim --topology "$2" -n 8 --algo "$3" --problem logreg-nc --dim "$5" \
+        --samples 10 --batch 4 --iters "$4" --log-every 1000 --quiet 2>&1 >/dev/null |
+        sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p'
+}
+# (d = 20 runs every operation serially, d = 2000 on two threads in parallel regions)
+for case in "1 matching dsgd 20" "2 matching dsgd 2000" "2 equidyn gt 2000" "1 ring qgdmsgd 20" "2 exp coop 2000"; do
+    read -r thr topo algo dim <<<"$case"
+    a=$(allocs "$thr" "$topo" "$algo" 5 "$dim") b=$(allocs "$thr" "$topo" "$algo" 50 "$dim")
+    if [ -n "$a" ] && [ "$a" = "$b" ]; then echo "valgrind: sim $topo $algo d=$dim on $thr thread(s): $a allocations for 5 and 50 iterations"
+    else echo "valgrind: sim $topo $algo d=$dim on $thr thread(s) allocates in its loop: $a allocations for 5 iterations, $b for 50"; fail=1; fi
 done
 rm -f /tmp/topomix-vg.$$
 exit $fail

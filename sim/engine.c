@@ -173,7 +173,10 @@ static const tmx__backend cpu_backend; /* defined below, after its operations */
  * The algorithms are written once against these helpers; only they, the gossip kernel and the
  * gradients look at the element type. */
 
-/* dst ← a·A + b·B + c·C over all p × N entries (B, C may be NULL; dst may alias any input). */
+/* dst ← a·A + b·B + c·C over all p × N entries (B, C may be NULL; dst may alias any input).
+ * Here and below, work too small for two threads runs outside any parallel region rather than in
+ * one with a false if clause, which libgomp serialises by allocating a team each time: the
+ * iteration loop allocates nothing. */
 static void cpu_vec_comb(const tmx_sim *s, void *dst, double a, const void *A, double b, const void *B, double c,
                      const void *C)
 {
@@ -181,13 +184,23 @@ static void cpu_vec_comb(const tmx_sim *s, void *dst, double a, const void *A, d
     if (s->f32) {
         float *d = dst, fa = (float)a, fb = (float)b, fc = (float)c;
         const float *x = A, *y = B, *z = C;
-#pragma omp parallel for simd schedule(static) if (total > 65536)
-        for (int64_t q = 0; q < total; q++) d[q] = fa * x[q] + (y ? fb * y[q] : 0.0f) + (z ? fc * z[q] : 0.0f);
+        if (total > 65536) {
+#pragma omp parallel for simd schedule(static)
+            for (int64_t q = 0; q < total; q++) d[q] = fa * x[q] + (y ? fb * y[q] : 0.0f) + (z ? fc * z[q] : 0.0f);
+        } else {
+#pragma omp simd
+            for (int64_t q = 0; q < total; q++) d[q] = fa * x[q] + (y ? fb * y[q] : 0.0f) + (z ? fc * z[q] : 0.0f);
+        }
     } else {
         double *d = dst;
         const double *x = A, *y = B, *z = C;
-#pragma omp parallel for simd schedule(static) if (total > 65536)
-        for (int64_t q = 0; q < total; q++) d[q] = a * x[q] + (y ? b * y[q] : 0.0) + (z ? c * z[q] : 0.0);
+        if (total > 65536) {
+#pragma omp parallel for simd schedule(static)
+            for (int64_t q = 0; q < total; q++) d[q] = a * x[q] + (y ? b * y[q] : 0.0) + (z ? c * z[q] : 0.0);
+        } else {
+#pragma omp simd
+            for (int64_t q = 0; q < total; q++) d[q] = a * x[q] + (y ? b * y[q] : 0.0) + (z ? c * z[q] : 0.0);
+        }
     }
 }
 
@@ -545,6 +558,25 @@ static void mix_block_f32(const tmx_csr *W, const float *in, const float *g, flo
 /* out ← the gossip of (in − γ·g) over every node (g may be NULL; W NULL: identity), blocked along
  * p, with the consensus distance of the output fused in the same pass. out must not alias in or g,
  * except with W NULL and g NULL (statistics only), where in == out is allowed. */
+/* Rows [r0, r0 + bs) ∩ [0, p) of the gossip, in chunks of at most 4096 rows (the mean's buffer);
+ * adds the block's consensus and sum-of-squares shares to *cons and *sq. */
+static void mix_rows(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
+                     int64_t r0, int64_t bs, double *cons, double *sq)
+{
+    int64_t p = s->p, N = s->N, n = s->n, len = (r0 + bs <= p ? bs : p - r0);
+    double mean[4096];
+    for (int64_t c0 = 0; c0 < len; c0 += 4096) {
+        int64_t cl = len - c0 < 4096 ? len - c0 : 4096;
+        double cc, qq;
+        if (s->f32)
+            mix_block_f32(W, in, g, (float)gamma, out, p, N, n, r0 + c0, cl, (float *)mean, &cc, &qq);
+        else
+            mix_block(W, in, g, gamma, out, p, N, n, r0 + c0, cl, mean, &cc, &qq);
+        *cons += cc;
+        *sq += qq;
+    }
+}
+
 static void cpu_mix_axpy(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
                      mix_stats *st)
 {
@@ -556,22 +588,11 @@ static void cpu_mix_axpy(const tmx_sim *s, const tmx_csr *W, const void *in, con
     }
     int64_t nblocks = (p + bs - 1) / bs;
     double cons = 0.0, sq = 0.0;
-#pragma omp parallel for schedule(static) reduction(+ : cons, sq) if (nblocks > 1 && p * N >= 8192)
-    for (int64_t blk = 0; blk < nblocks; blk++) {
-        int64_t r0 = blk * bs, len = (r0 + bs <= p ? bs : p - r0);
-        double mean[4096], c = 0.0, q = 0.0;
-        for (int64_t c0 = 0; c0 < len; c0 += 4096) {
-            int64_t cl = len - c0 < 4096 ? len - c0 : 4096;
-            double cc, qq;
-            if (s->f32)
-                mix_block_f32(W, in, g, (float)gamma, out, p, N, n, r0 + c0, cl, (float *)mean, &cc, &qq);
-            else
-                mix_block(W, in, g, gamma, out, p, N, n, r0 + c0, cl, mean, &cc, &qq);
-            c += cc;
-            q += qq;
-        }
-        cons += c;
-        sq += q;
+    if (nblocks > 1 && p * N >= 8192) {
+#pragma omp parallel for schedule(static) reduction(+ : cons, sq)
+        for (int64_t blk = 0; blk < nblocks; blk++) mix_rows(s, W, in, g, gamma, out, blk * bs, bs, &cons, &sq);
+    } else {
+        for (int64_t blk = 0; blk < nblocks; blk++) mix_rows(s, W, in, g, gamma, out, blk * bs, bs, &cons, &sq);
     }
     st->consensus = cons / (double)n;
     st->sumsq = sq;
@@ -601,69 +622,79 @@ static tmx_status weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *
 
 /* G[:, i] ← stochastic gradient of f_i at X[:, i] for every worker (aux columns get 0). The batch of
  * agent i at counter c is rows hash(seed, i, c, slot) mod m_i of its shard; batch 0 = full shard. */
+/* Agent i's part of cpu_gradients; returns ‖g_i‖² when want_norm (else 0). */
+static double grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t counter, int adapt, double gamma,
+                         int want_norm)
+{
+    int64_t p = s->p, B = s->cfg.batch;
+    const tmx_partition *P = s->P;
+#ifdef _OPENMP
+    int tid = omp_get_thread_num();
+#else
+    int tid = 0;
+#endif
+    double *ws = s->ws + tid * s->ws_stride;
+    int64_t rows[256];
+    {
+        const int64_t *shard = P->order + P->start[i];
+        int64_t mi = P->start[i + 1] - P->start[i];
+        char *g = (char *)G + (size_t)(i * p) * s->esz;
+        const char *x = (const char *)X + (size_t)(i * p) * s->esz;
+        memset(g, 0, (size_t)p * s->esz);
+        /* full batch: the whole shard; else chunks of ≤ 256 sampled rows, each weighted by its
+         * share of B so that the sum is the mean over the batch */
+        for (int64_t b0 = 0; b0 < (B ? B : 1); b0 += 256) {
+            const int64_t *r = shard;
+            int64_t cnt = mi;
+            double scale = 1.0;
+            if (B) {
+                cnt = B - b0 < 256 ? B - b0 : 256;
+                for (int64_t q = 0; q < cnt; q++)
+                    rows[q] = shard[index_of(hash4(s->cfg.seed, (uint64_t)i, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
+                r = rows;
+                scale = (double)cnt / (double)B;
+            }
+            if (s->f32)
+                tmx__problem_grad_f32(&s->pb, (const float *)x, r, cnt, scale, (float *)g, ws);
+            else
+                tmx__problem_grad(&s->pb, (const double *)x, r, cnt, scale, (double *)g, ws);
+        }
+        double nn = 0.0;
+        if (s->f32) {
+            float *gf = (float *)g;
+            const float *xf = (const float *)x, gam = (float)gamma;
+            tmx__problem_reg_grad_f32(&s->pb, xf, gf);
+            if (want_norm)
+                for (int64_t k = 0; k < p; k++) nn += (double)gf[k] * gf[k];
+            if (adapt)
+                for (int64_t k = 0; k < p; k++) gf[k] = xf[k] - gam * gf[k];
+        } else {
+            double *gd = (double *)g;
+            const double *xd = (const double *)x;
+            tmx__problem_reg_grad(&s->pb, xd, gd);
+            if (want_norm) {
+#pragma omp simd reduction(+ : nn)
+                for (int64_t k = 0; k < p; k++) nn += gd[k] * gd[k];
+            }
+            if (adapt) /* the local step while x and g are in cache: the gossip then reads one array */
+#pragma omp simd
+                for (int64_t k = 0; k < p; k++) gd[k] = xd[k] - gamma * gd[k];
+        }
+        return nn;
+    }
+}
+
 static void cpu_gradients(tmx_sim *s, const void *X, void *G, int64_t counter, int adapt, double gamma,
                           double *mean_norm2)
 {
     int64_t p = s->p, n = s->n, B = s->cfg.batch;
-    const tmx_partition *P = s->P;
-    double norm2 = 0.0, work = (double)(B ? B : P->m / n) * (double)s->D->d * (double)n;
-#pragma omp parallel reduction(+ : norm2) if (n > 1 && work > 32768)
-    {
-#ifdef _OPENMP
-        int tid = omp_get_thread_num();
-#else
-        int tid = 0;
-#endif
-        double *ws = s->ws + tid * s->ws_stride;
-        int64_t rows[256];
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t i = 0; i < n; i++) {
-            const int64_t *shard = P->order + P->start[i];
-            int64_t mi = P->start[i + 1] - P->start[i];
-            char *g = (char *)G + (size_t)(i * p) * s->esz;
-            const char *x = (const char *)X + (size_t)(i * p) * s->esz;
-            memset(g, 0, (size_t)p * s->esz);
-            /* full batch: the whole shard; else chunks of ≤ 256 sampled rows, each weighted by its
-             * share of B so that the sum is the mean over the batch */
-            for (int64_t b0 = 0; b0 < (B ? B : 1); b0 += 256) {
-                const int64_t *r = shard;
-                int64_t cnt = mi;
-                double scale = 1.0;
-                if (B) {
-                    cnt = B - b0 < 256 ? B - b0 : 256;
-                    for (int64_t q = 0; q < cnt; q++)
-                        rows[q] = shard[index_of(hash4(s->cfg.seed, (uint64_t)i, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
-                    r = rows;
-                    scale = (double)cnt / (double)B;
-                }
-                if (s->f32)
-                    tmx__problem_grad_f32(&s->pb, (const float *)x, r, cnt, scale, (float *)g, ws);
-                else
-                    tmx__problem_grad(&s->pb, (const double *)x, r, cnt, scale, (double *)g, ws);
-            }
-            double nn = 0.0;
-            if (s->f32) {
-                float *gf = (float *)g;
-                const float *xf = (const float *)x, gam = (float)gamma;
-                tmx__problem_reg_grad_f32(&s->pb, xf, gf);
-                if (mean_norm2)
-                    for (int64_t k = 0; k < p; k++) nn += (double)gf[k] * gf[k];
-                if (adapt)
-                    for (int64_t k = 0; k < p; k++) gf[k] = xf[k] - gam * gf[k];
-            } else {
-                double *gd = (double *)g;
-                const double *xd = (const double *)x;
-                tmx__problem_reg_grad(&s->pb, xd, gd);
-                if (mean_norm2) {
-#pragma omp simd reduction(+ : nn)
-                    for (int64_t k = 0; k < p; k++) nn += gd[k] * gd[k];
-                }
-                if (adapt) /* the local step while x and g are in cache: the gossip then reads one array */
-#pragma omp simd
-                    for (int64_t k = 0; k < p; k++) gd[k] = xd[k] - gamma * gd[k];
-            }
-            norm2 += nn;
-        }
+    double norm2 = 0.0, work = (double)(B ? B : s->P->m / n) * (double)s->D->d * (double)n;
+    int want = mean_norm2 != NULL;
+    if (n > 1 && work > 32768) {
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : norm2)
+        for (int64_t i = 0; i < n; i++) norm2 += grad_agent(s, i, X, G, counter, adapt, gamma, want);
+    } else {
+        for (int64_t i = 0; i < n; i++) norm2 += grad_agent(s, i, X, G, counter, adapt, gamma, want);
     }
     size_t off = (size_t)(n * p) * s->esz, len = (size_t)(s->aux * p) * s->esz;
     if (s->aux && adapt)
