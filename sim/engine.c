@@ -555,9 +555,6 @@ static void mix_block_f32(const tmx_csr *W, const float *in, const float *g, flo
     *sq_out = sq;
 }
 
-/* out ← the gossip of (in − γ·g) over every node (g may be NULL; W NULL: identity), blocked along
- * p, with the consensus distance of the output fused in the same pass. out must not alias in or g,
- * except with W NULL and g NULL (statistics only), where in == out is allowed. */
 /* Rows [r0, r0 + bs) ∩ [0, p) of the gossip, in chunks of at most 4096 rows (the mean's buffer);
  * adds the block's consensus and sum-of-squares shares to *cons and *sq. */
 static void mix_rows(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
@@ -577,6 +574,9 @@ static void mix_rows(const tmx_sim *s, const tmx_csr *W, const void *in, const v
     }
 }
 
+/* out ← the gossip of (in − γ·g) over every node (g may be NULL; W NULL: identity), blocked along
+ * p, with the consensus distance of the output fused in the same pass. out must not alias in or g,
+ * except with W NULL and g NULL (statistics only), where in == out is allowed. */
 static void cpu_mix_axpy(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
                      mix_stats *st)
 {
@@ -620,8 +620,6 @@ static tmx_status weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *
 
 /* ---- gradients -------------------------------------------------------------------------------- */
 
-/* G[:, i] ← stochastic gradient of f_i at X[:, i] for every worker (aux columns get 0). The batch of
- * agent i at counter c is rows hash(seed, i, c, slot) mod m_i of its shard; batch 0 = full shard. */
 /* Agent i's part of cpu_gradients; returns ‖g_i‖² when want_norm (else 0). */
 static double grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t counter, int adapt, double gamma,
                          int want_norm)
@@ -635,55 +633,56 @@ static double grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t 
 #endif
     double *ws = s->ws + tid * s->ws_stride;
     int64_t rows[256];
-    {
-        const int64_t *shard = P->order + P->start[i];
-        int64_t mi = P->start[i + 1] - P->start[i];
-        char *g = (char *)G + (size_t)(i * p) * s->esz;
-        const char *x = (const char *)X + (size_t)(i * p) * s->esz;
-        memset(g, 0, (size_t)p * s->esz);
-        /* full batch: the whole shard; else chunks of ≤ 256 sampled rows, each weighted by its
-         * share of B so that the sum is the mean over the batch */
-        for (int64_t b0 = 0; b0 < (B ? B : 1); b0 += 256) {
-            const int64_t *r = shard;
-            int64_t cnt = mi;
-            double scale = 1.0;
-            if (B) {
-                cnt = B - b0 < 256 ? B - b0 : 256;
-                for (int64_t q = 0; q < cnt; q++)
-                    rows[q] = shard[index_of(hash4(s->cfg.seed, (uint64_t)i, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
-                r = rows;
-                scale = (double)cnt / (double)B;
-            }
-            if (s->f32)
-                tmx__problem_grad_f32(&s->pb, (const float *)x, r, cnt, scale, (float *)g, ws);
-            else
-                tmx__problem_grad(&s->pb, (const double *)x, r, cnt, scale, (double *)g, ws);
+    const int64_t *shard = P->order + P->start[i];
+    int64_t mi = P->start[i + 1] - P->start[i];
+    char *g = (char *)G + (size_t)(i * p) * s->esz;
+    const char *x = (const char *)X + (size_t)(i * p) * s->esz;
+    memset(g, 0, (size_t)p * s->esz);
+    /* full batch: the whole shard; else chunks of ≤ 256 sampled rows, each weighted by its
+     * share of B so that the sum is the mean over the batch */
+    for (int64_t b0 = 0; b0 < (B ? B : 1); b0 += 256) {
+        const int64_t *r = shard;
+        int64_t cnt = mi;
+        double scale = 1.0;
+        if (B) {
+            cnt = B - b0 < 256 ? B - b0 : 256;
+            for (int64_t q = 0; q < cnt; q++)
+                rows[q] = shard[index_of(hash4(s->cfg.seed, (uint64_t)i, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
+            r = rows;
+            scale = (double)cnt / (double)B;
         }
-        double nn = 0.0;
-        if (s->f32) {
-            float *gf = (float *)g;
-            const float *xf = (const float *)x, gam = (float)gamma;
-            tmx__problem_reg_grad_f32(&s->pb, xf, gf);
-            if (want_norm)
-                for (int64_t k = 0; k < p; k++) nn += (double)gf[k] * gf[k];
-            if (adapt)
-                for (int64_t k = 0; k < p; k++) gf[k] = xf[k] - gam * gf[k];
-        } else {
-            double *gd = (double *)g;
-            const double *xd = (const double *)x;
-            tmx__problem_reg_grad(&s->pb, xd, gd);
-            if (want_norm) {
-#pragma omp simd reduction(+ : nn)
-                for (int64_t k = 0; k < p; k++) nn += gd[k] * gd[k];
-            }
-            if (adapt) /* the local step while x and g are in cache: the gossip then reads one array */
-#pragma omp simd
-                for (int64_t k = 0; k < p; k++) gd[k] = xd[k] - gamma * gd[k];
-        }
-        return nn;
+        if (s->f32)
+            tmx__problem_grad_f32(&s->pb, (const float *)x, r, cnt, scale, (float *)g, ws);
+        else
+            tmx__problem_grad(&s->pb, (const double *)x, r, cnt, scale, (double *)g, ws);
     }
+    double nn = 0.0;
+    if (s->f32) {
+        float *gf = (float *)g;
+        const float *xf = (const float *)x, gam = (float)gamma;
+        tmx__problem_reg_grad_f32(&s->pb, xf, gf);
+        if (want_norm)
+            for (int64_t k = 0; k < p; k++) nn += (double)gf[k] * gf[k];
+        if (adapt)
+            for (int64_t k = 0; k < p; k++) gf[k] = xf[k] - gam * gf[k];
+    } else {
+        double *gd = (double *)g;
+        const double *xd = (const double *)x;
+        tmx__problem_reg_grad(&s->pb, xd, gd);
+        if (want_norm) {
+#pragma omp simd reduction(+ : nn)
+            for (int64_t k = 0; k < p; k++) nn += gd[k] * gd[k];
+        }
+        if (adapt) /* the local step while x and g are in cache: the gossip then reads one array */
+#pragma omp simd
+            for (int64_t k = 0; k < p; k++) gd[k] = xd[k] - gamma * gd[k];
+    }
+    return nn;
 }
 
+/* G[:, i] ← stochastic gradient of f_i at X[:, i] for every worker, or with adapt the local step
+ * X[:, i] − γ·g_i (aux columns: 0, or X's with adapt). The batch of agent i at counter c is rows
+ * hash(seed, i, c, slot) mod m_i of its shard; batch 0 = full shard. */
 static void cpu_gradients(tmx_sim *s, const void *X, void *G, int64_t counter, int adapt, double gamma,
                           double *mean_norm2)
 {
