@@ -436,124 +436,69 @@ static int64_t block_rows(int64_t N)
 
 /* One block of rows [r0, r0 + len) of the gossip out[:, i] ← Σ_j w_ij (in[:, j] − γ·g[:, j]) (g
  * may be NULL; W NULL means the identity), with the block's share of the consensus distance and the
- * sum of squares. Each output tile is accumulated in registers over all of row i's neighbours and
- * written once; the workers' mean is accumulated in the same pass; the statistics then read the
- * block back from cache. Cloned for AVX-512 and AVX2, picked at load time. */
-TMX__CLONES
-static void mix_block(const tmx_csr *W, const double *in, const double *g, double gamma, double *out, int64_t p,
-                      int64_t N, int64_t n, int64_t r0, int64_t len, double *mean, double *cons_out, double *sq_out)
-{
-    for (int64_t r = 0; r < len; r++) mean[r] = 0.0;
-    for (int64_t i = 0; i < N; i++) {
-        double *o = out + i * p + r0;
-        int64_t e0 = W ? W->rowptr[i] : 0, e1 = W ? W->rowptr[i + 1] : 1;
-        int64_t r = 0;
-        for (; r + TILE <= len; r += TILE) {
-            double acc[TILE] = {0};
-            for (int64_t e = e0; e < e1; e++) {
-                int64_t j = W ? W->col[e] : i;
-                double w = W ? W->val[e] : 1.0;
-                const double *x = in + j * p + r0 + r;
-                if (g) {
-                    const double *gg = g + j * p + r0 + r;
-                    for (int t = 0; t < TILE; t++) acc[t] += w * (x[t] - gamma * gg[t]);
-                } else {
-                    for (int t = 0; t < TILE; t++) acc[t] += w * x[t];
-                }
-            }
-            for (int t = 0; t < TILE; t++) o[r + t] = acc[t];
-            if (i < n)
-                for (int t = 0; t < TILE; t++) mean[r + t] += acc[t];
-        }
-        for (; r < len; r++) { /* the tail */
-            double acc = 0.0;
-            for (int64_t e = e0; e < e1; e++) {
-                int64_t j = W ? W->col[e] : i;
-                double w = W ? W->val[e] : 1.0;
-                acc += w * (in[j * p + r0 + r] - (g ? gamma * g[j * p + r0 + r] : 0.0));
-            }
-            o[r] = acc;
-            if (i < n) mean[r] += acc;
-        }
+ * sum of squares (accumulated in double). Each output tile is accumulated in registers over all of
+ * row i's neighbours and written once; the workers' mean is accumulated in the same pass; the
+ * statistics then read the block back from cache. Generated for double (mix_block) and float
+ * (mix_block_f32); cloned for AVX-512 and AVX2, picked at load time. */
+#define TMX__MIX_BLOCK(NAME, T)                                                                    \
+    TMX__CLONES static void NAME(const tmx_csr *W, const T *in, const T *g, T gamma, T *out, int64_t p, int64_t N, \
+                                 int64_t n, int64_t r0, int64_t len, T *mean, double *cons_out, double *sq_out) \
+    {                                                                                              \
+        for (int64_t r = 0; r < len; r++) mean[r] = (T)0;                                          \
+        for (int64_t i = 0; i < N; i++) {                                                          \
+            T *o = out + i * p + r0;                                                               \
+            int64_t e0 = W ? W->rowptr[i] : 0, e1 = W ? W->rowptr[i + 1] : 1;                      \
+            int64_t r = 0;                                                                         \
+            for (; r + TILE <= len; r += TILE) {                                                   \
+                T acc[TILE] = {0};                                                                 \
+                for (int64_t e = e0; e < e1; e++) {                                                \
+                    int64_t j = W ? W->col[e] : i;                                                 \
+                    T w = W ? (T)W->val[e] : (T)1;                                                 \
+                    const T *x = in + j * p + r0 + r;                                              \
+                    if (g) {                                                                       \
+                        const T *gg = g + j * p + r0 + r;                                          \
+                        for (int t = 0; t < TILE; t++) acc[t] += w * (x[t] - gamma * gg[t]);       \
+                    } else {                                                                       \
+                        for (int t = 0; t < TILE; t++) acc[t] += w * x[t];                         \
+                    }                                                                              \
+                }                                                                                  \
+                for (int t = 0; t < TILE; t++) o[r + t] = acc[t];                                  \
+                if (i < n)                                                                         \
+                    for (int t = 0; t < TILE; t++) mean[r + t] += acc[t];                          \
+            }                                                                                      \
+            for (; r < len; r++) { /* the tail */                                                  \
+                T acc = (T)0;                                                                      \
+                for (int64_t e = e0; e < e1; e++) {                                                \
+                    int64_t j = W ? W->col[e] : i;                                                 \
+                    T w = W ? (T)W->val[e] : (T)1;                                                 \
+                    acc += w * (in[j * p + r0 + r] - (g ? gamma * g[j * p + r0 + r] : (T)0));     \
+                }                                                                                  \
+                o[r] = acc;                                                                        \
+                if (i < n) mean[r] += acc;                                                         \
+            }                                                                                      \
+        }                                                                                          \
+        T inv = (T)1 / (T)n;                                                                       \
+        double cons = 0.0, sq = 0.0;                                                               \
+        for (int64_t r = 0; r < len; r++) mean[r] *= inv;                                          \
+        for (int64_t i = 0; i < N; i++) {                                                          \
+            const T *o = out + i * p + r0;                                                         \
+            if (i < n) {                                                                           \
+                _Pragma("omp simd reduction(+ : cons, sq)") for (int64_t r = 0; r < len; r++)     \
+                {                                                                                  \
+                    double v = o[r], dv = (double)(o[r] - mean[r]);                                \
+                    sq += v * v;                                                                   \
+                    cons += dv * dv;                                                               \
+                }                                                                                  \
+            } else {                                                                               \
+                _Pragma("omp simd reduction(+ : sq)") for (int64_t r = 0; r < len; r++) sq +=     \
+                    (double)o[r] * (double)o[r];                                                   \
+            }                                                                                      \
+        }                                                                                          \
+        *cons_out = cons;                                                                          \
+        *sq_out = sq;                                                                              \
     }
-    double inv = 1.0 / (double)n, cons = 0.0, sq = 0.0;
-    for (int64_t r = 0; r < len; r++) mean[r] *= inv;
-    for (int64_t i = 0; i < N; i++) {
-        const double *o = out + i * p + r0;
-        if (i < n) {
-#pragma omp simd reduction(+ : cons, sq)
-            for (int64_t r = 0; r < len; r++) {
-                double v = o[r], dv = v - mean[r];
-                sq += v * v;
-                cons += dv * dv;
-            }
-        } else {
-#pragma omp simd reduction(+ : sq)
-            for (int64_t r = 0; r < len; r++) sq += o[r] * o[r];
-        }
-    }
-    *cons_out = cons;
-    *sq_out = sq;
-}
-
-/* The same in single precision (statistics accumulated in double). */
-TMX__CLONES
-static void mix_block_f32(const tmx_csr *W, const float *in, const float *g, float gamma, float *out, int64_t p,
-                      int64_t N, int64_t n, int64_t r0, int64_t len, float *mean, double *cons_out, double *sq_out)
-{
-    for (int64_t r = 0; r < len; r++) mean[r] = 0.0;
-    for (int64_t i = 0; i < N; i++) {
-        float *o = out + i * p + r0;
-        int64_t e0 = W ? W->rowptr[i] : 0, e1 = W ? W->rowptr[i + 1] : 1;
-        int64_t r = 0;
-        for (; r + TILE <= len; r += TILE) {
-            float acc[TILE] = {0};
-            for (int64_t e = e0; e < e1; e++) {
-                int64_t j = W ? W->col[e] : i;
-                float w = W ? (float)W->val[e] : 1.0f;
-                const float *x = in + j * p + r0 + r;
-                if (g) {
-                    const float *gg = g + j * p + r0 + r;
-                    for (int t = 0; t < TILE; t++) acc[t] += w * (x[t] - gamma * gg[t]);
-                } else {
-                    for (int t = 0; t < TILE; t++) acc[t] += w * x[t];
-                }
-            }
-            for (int t = 0; t < TILE; t++) o[r + t] = acc[t];
-            if (i < n)
-                for (int t = 0; t < TILE; t++) mean[r + t] += acc[t];
-        }
-        for (; r < len; r++) { /* the tail */
-            float acc = 0.0f;
-            for (int64_t e = e0; e < e1; e++) {
-                int64_t j = W ? W->col[e] : i;
-                float w = W ? (float)W->val[e] : 1.0f;
-                acc += w * (in[j * p + r0 + r] - (g ? gamma * g[j * p + r0 + r] : 0.0f));
-            }
-            o[r] = acc;
-            if (i < n) mean[r] += acc;
-        }
-    }
-    float inv = 1.0f / (float)n;
-    double cons = 0.0, sq = 0.0;
-    for (int64_t r = 0; r < len; r++) mean[r] *= inv;
-    for (int64_t i = 0; i < N; i++) {
-        const float *o = out + i * p + r0;
-        if (i < n) {
-#pragma omp simd reduction(+ : cons, sq)
-            for (int64_t r = 0; r < len; r++) {
-                double v = o[r], dv = (double)(o[r] - mean[r]);
-                sq += v * v;
-                cons += dv * dv;
-            }
-        } else {
-#pragma omp simd reduction(+ : sq)
-            for (int64_t r = 0; r < len; r++) sq += (double)o[r] * (double)o[r];
-        }
-    }
-    *cons_out = cons;
-    *sq_out = sq;
-}
+TMX__MIX_BLOCK(mix_block, double)
+TMX__MIX_BLOCK(mix_block_f32, float)
 
 /* Rows [r0, r0 + bs) ∩ [0, p) of the gossip, in chunks of at most 4096 rows (the mean's buffer);
  * adds the block's consensus and sum-of-squares shares to *cons and *sq. */
