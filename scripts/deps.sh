@@ -7,6 +7,7 @@ pkgs=(
   liblapacke-dev libopenblas-dev           # dense linear algebra (LAPACKE on OpenBLAS)
   libarpack2-dev                           # iterative eigensolvers (ARPACK)
   libfftw3-dev libgsl-dev                  # FFTs, random numbers and numerics
+  zlib1g-dev                               # CRC-32 of checkpoints
   libcriterion-dev                         # tests
   liblinear-tools                          # heart_scale, a LIBSVM file read by the data tests
   gnuplot-nox                              # plots

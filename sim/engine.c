@@ -6,7 +6,7 @@
 
 #include "../lib/src/internal.h"
 #include "problem.h"
-#include "sim.h"
+#include <topomix/sim.h>
 
 #ifdef _OPENMP
 #include <omp.h>

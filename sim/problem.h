@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <topomix/data.h>
 
-#include "sim.h"
+#include <topomix/sim.h>
 
 /* Hot kernels are cloned for AVX-512 and AVX2 and picked at load time (GCC on x86-64; sanitizer
  * builds keep one plain version). */

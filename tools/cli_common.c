@@ -49,9 +49,9 @@ int64_t cli_int(const char *opt, const char *s, int64_t min, int64_t max)
     errno = 0;
     long long v = strtoll(s, &end, 10);
     if (end == s || *end != '\0')
-        cli_die(EXIT_USAGE, "%s expects an integer, got '%s'", opt, s);
-    if (errno == ERANGE || v > max) cli_die(EXIT_USAGE, "%s %s is too large (at most %lld)", opt, s, (long long)max);
-    if (v < min) cli_die(EXIT_USAGE, "%s must be >= %lld, got %s", opt, (long long)min, s);
+        cli_usage("%s expects an integer, got '%s'", opt, s);
+    if (errno == ERANGE || v > max) cli_usage("%s %s is too large (at most %lld)", opt, s, (long long)max);
+    if (v < min) cli_usage("%s must be >= %lld, got %s", opt, (long long)min, s);
     return v;
 }
 
@@ -59,10 +59,10 @@ uint64_t cli_u64(const char *opt, const char *s)
 {
     char *end;
     errno = 0;
-    if (*s == '-' || *s == '\0') cli_die(EXIT_USAGE, "%s expects a nonnegative integer, got '%s'", opt, s);
+    if (*s == '-' || *s == '\0') cli_usage("%s expects a nonnegative integer, got '%s'", opt, s);
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end != '\0') cli_die(EXIT_USAGE, "%s expects a nonnegative integer, got '%s'", opt, s);
-    if (errno == ERANGE) cli_die(EXIT_USAGE, "%s %s is too large", opt, s);
+    if (*end != '\0') cli_usage("%s expects a nonnegative integer, got '%s'", opt, s);
+    if (errno == ERANGE) cli_usage("%s %s is too large", opt, s);
     return v;
 }
 
@@ -71,8 +71,8 @@ double cli_double(const char *opt, const char *s)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end != '\0') cli_die(EXIT_USAGE, "%s expects a number, got '%s'", opt, s);
-    if (!isfinite(v) || errno == ERANGE) cli_die(EXIT_USAGE, "%s must be a finite number, got '%s'", opt, s);
+    if (end == s || *end != '\0') cli_usage("%s expects a number, got '%s'", opt, s);
+    if (!isfinite(v) || errno == ERANGE) cli_usage("%s must be a finite number, got '%s'", opt, s);
     return v;
 }
 
@@ -99,13 +99,13 @@ int cli_topo_option(cli_topo *c, int opt, const char *arg)
     case OPT_ROWS: c->par.rows = cli_int("--rows", arg, 1, CLI_N_MAX); return 1;
     case OPT_P:
         c->par.p = cli_double("--p", arg);
-        if (!(c->par.p > 0.0 && c->par.p <= 1.0)) cli_die(EXIT_USAGE, "--p must be in (0, 1], got %s", arg);
+        if (!(c->par.p > 0.0 && c->par.p <= 1.0)) cli_usage("--p must be in (0, 1], got %s", arg);
         return 1;
     case OPT_K: c->par.k = cli_int("--k", arg, 1, CLI_N_MAX); return 1;
     case OPT_M: c->par.m = cli_int("--M", arg, 1, CLI_N_MAX); return 1;
     case OPT_ETA:
         c->par.eta = cli_double("--eta", arg);
-        if (!(c->par.eta > 0.0 && c->par.eta <= 1.0)) cli_die(EXIT_USAGE, "--eta must be in (0, 1], got %s", arg);
+        if (!(c->par.eta > 0.0 && c->par.eta <= 1.0)) cli_usage("--eta must be in (0, 1], got %s", arg);
         return 1;
     case OPT_UNDIRECTED: c->par.undirected = 1; return 1;
     case OPT_TOPOLOGY: c->name = arg; return 1;
@@ -115,8 +115,8 @@ int cli_topo_option(cli_topo *c, int opt, const char *arg)
 
 tmx_topo *cli_topo_new(const cli_topo *c)
 {
-    if (!c->name) cli_die(EXIT_USAGE, "no topology given (see --list)");
-    if (!c->have_n && strncmp(c->name, "file:", 5) != 0) cli_die(EXIT_USAGE, "-n N is required");
+    if (!c->name) cli_usage("no topology given (see --list)");
+    if (!c->have_n && strncmp(c->name, "file:", 5) != 0) cli_usage("-n N is required");
     tmx_topo *t = NULL;
     tmx_status st = tmx_topo_new(c->name, &c->par, &t);
     if (st != TMX_OK) cli_die_status(st);
@@ -156,7 +156,7 @@ FILE *cli_open_output(const char *path, int append)
 {
     if (!path || strcmp(path, "-") == 0) return stdout;
     FILE *f = fopen(path, append ? "a" : "w");
-    if (!f) cli_die(EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
+    if (!f) cli_usage("cannot write %s: %s", path, strerror(errno));
     return f;
 }
 
@@ -167,9 +167,20 @@ void cli_close_output(FILE *out)
     if (bad) cli_die(1, "writing the output failed");
 }
 
-void cli_bad_option(int opt, char **argv, void (*usage)(FILE *))
+void cli_usage(const char *fmt, ...)
 {
-    usage(stderr);
-    if (opt == ':') cli_die(EXIT_USAGE, "option %s needs a value", argv[optind - 1]);
-    cli_die(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "%s: ", cli_prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help'.\n", cli_prog);
+    exit(EXIT_USAGE);
+}
+
+void cli_bad_option(int opt, char **argv)
+{
+    if (opt == ':') cli_usage("option %s needs a value", argv[optind - 1]);
+    cli_usage("unknown option '%s'", argv[optind - 1]);
 }

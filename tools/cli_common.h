@@ -22,8 +22,11 @@ int cli_exit_code(tmx_status st);
 FILE *cli_open_output(const char *path, int append);
 /* Flushes and closes it (not stdout); exits 1 when a write failed, so no result is silently lost. */
 void cli_close_output(FILE *out);
-/* For getopt_long's ':' (missing value) and '?' (unknown option): usage on stderr, then exit 2. */
-_Noreturn void cli_bad_option(int opt, char **argv, void (*usage)(FILE *));
+/* A usage error: "PROG: message" then "Try 'PROG --help'." on stderr, exit 2. Never the whole
+ * usage: the first line names the problem. */
+_Noreturn void cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For getopt_long's ':' (missing value) and '?' (unknown option): cli_usage naming the option. */
+_Noreturn void cli_bad_option(int opt, char **argv);
 
 /* Strict parsers: the whole string must be a number in range, else exit 2 naming the option. */
 int64_t cli_int(const char *opt, const char *s, int64_t min, int64_t max);

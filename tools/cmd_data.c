@@ -40,13 +40,13 @@ int cmd_data(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     cli_prog = "topomix data";
-    if (argc < 2) cli_die(EXIT_USAGE, "a subcommand is required: gen or info (see topomix data --help)");
+    if (argc < 2) cli_usage("a subcommand is required: gen or info (see topomix data --help)");
     const char *sub = argv[1];
     if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
         usage(stdout);
         return 0;
     }
-    if (strcmp(sub, "gen") && strcmp(sub, "info")) cli_die(EXIT_USAGE, "unknown subcommand '%s' (gen, info)", sub);
+    if (strcmp(sub, "gen") && strcmp(sub, "info")) cli_usage("unknown subcommand '%s' (gen, info)", sub);
     tmx_synth_params sp;
     tmx_synth_params_init(&sp);
     sp.d = 100;
@@ -68,24 +68,24 @@ int cmd_data(int argc, char **argv)
         case OPT_CLASSES: sp.nclass = cli_int("--classes", optarg, 2, 1 << 20); break;
         case OPT_SEED: sp.seed = cli_u64("--seed", optarg); break;
         case 'o': output = optarg; break;
-        default: cli_bad_option(opt, argv, usage);
+        default: cli_bad_option(opt, argv);
         }
     }
     sp.mode = !strcmp(problem, "mlp") ? TMX_LABELS_CLASSES : !strcmp(problem, "lsq-nc") ? TMX_LABELS_RAW
               : !strcmp(problem, "logreg-nc")                ? TMX_LABELS_BINARY
-                                                             : (cli_die(EXIT_USAGE, "unknown --problem '%s' (logreg-nc, lsq-nc, mlp)", problem), 0);
+                                                             : (cli_usage("unknown --problem '%s' (logreg-nc, lsq-nc, mlp)", problem), 0);
     tmx_dataset D = {0};
     tmx_status st;
     if (!strcmp(sub, "info")) {
-        if (optind >= argc) cli_die(EXIT_USAGE, "data info needs a FILE");
+        if (optind >= argc) cli_usage("data info needs a FILE");
         if ((st = tmx_libsvm_read_file(argv[optind], 0, sp.mode, &D)) != TMX_OK) cli_die_status(st);
         printf("file      %s\nsamples   %lld\nfeatures  %lld\nclasses   %lld\n", argv[optind], (long long)D.m, (long long)D.d,
                (long long)D.nclass);
         tmx_dataset_destroy(&D);
         return 0;
     }
-    if (optind < argc) cli_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-    if (!output) cli_die(EXIT_USAGE, "data gen needs -o FILE");
+    if (optind < argc) cli_usage("unexpected argument '%s'", argv[optind]);
+    if (!output) cli_usage("data gen needs -o FILE");
     if ((st = tmx_data_synth(&sp, &D)) != TMX_OK) cli_die_status(st);
     FILE *f = cli_open_output(output, 0);
     st = tmx_libsvm_write(f, &D);

@@ -69,27 +69,26 @@ int cmd_exact(int argc, char **argv)
         case OPT_ALLPHASES: all = 1; break;
         case OPT_TOL:
             tol = cli_double("--tol", optarg);
-            if (tol < 0) cli_die(EXIT_USAGE, "--tol must be >= 0, got %s", optarg);
+            if (tol < 0) cli_usage("--tol must be >= 0, got %s", optarg);
             break;
         case 'o': output = optarg; break;
         case OPT_FORMAT:
             if (strcmp(optarg, "text") == 0) json = 0;
             else if (strcmp(optarg, "json") == 0) json = 1;
-            else cli_die(EXIT_USAGE, "unknown --format '%s' (text, json)", optarg);
+            else cli_usage("unknown --format '%s' (text, json)", optarg);
             break;
-        default: cli_bad_option(opt, argv, usage);
+        default: cli_bad_option(opt, argv);
         }
     }
     if (optind < argc) c.name = argv[optind++];
-    if (optind < argc) cli_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+    if (optind < argc) cli_usage("unexpected argument '%s'", argv[optind]);
     if (!c.name) {
-        usage(stderr);
-        cli_die(EXIT_USAGE, "no topology given (see topomix topo --list)");
+        cli_usage("no topology given (see topomix topo --list)");
     }
     tmx_topo *t = cli_topo_new(&c);
     if (all && tmx_topo_kind_of(t) != TMX_TOPO_PERIODIC) {
         tmx_topo_free(t);
-        cli_die(EXIT_USAGE, "--all-phases needs a periodic topology; %s is not", c.name);
+        cli_usage("--all-phases needs a periodic topology; %s is not", c.name);
     }
     if (max_steps == 0) max_steps = tmx_exact_default_max_steps(t);
     int64_t first = all ? 0 : phase, last = all ? tmx_topo_period(t) - 1 : phase;

@@ -292,11 +292,11 @@ static int64_t *parse_sizes(const char *spec, size_t *count)
         if (s) *s++ = '\0';
         int64_t a = cli_int("--n", buf, 1, (int64_t)1 << 40), e = cli_int("--n", b, 1, (int64_t)1 << 40);
         int64_t step = s ? cli_int("--n step", s, 1, (int64_t)1 << 40) : 0;
-        if (e < a) cli_die(EXIT_USAGE, "--n %s: the end is below the start", spec);
+        if (e < a) cli_usage("--n %s: the end is below the start", spec);
         for (int64_t x = a; x <= e; x = step ? x + step : 2 * x) {
             if (*count == cap && !(v = realloc(v, (cap *= 2) * sizeof *v))) cli_die(1, "out of memory");
             v[(*count)++] = x;
-            if (*count > 100000) cli_die(EXIT_USAGE, "--n %s: more than 100000 sizes", spec);
+            if (*count > 100000) cli_usage("--n %s: more than 100000 sizes", spec);
         }
     } else {
         char *copy = strdup(spec), *save = NULL;
@@ -306,7 +306,7 @@ static int64_t *parse_sizes(const char *spec, size_t *count)
         }
         free(copy);
     }
-    if (*count == 0) cli_die(EXIT_USAGE, "--n %s: no sizes", spec);
+    if (*count == 0) cli_usage("--n %s: no sizes", spec);
     return v;
 }
 
@@ -319,7 +319,7 @@ static int run_sweep(FILE *out, const char *list, const char *nspec, const cli_t
     for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int known = strncmp(tok, "file:", 5) == 0;
         for (size_t i = 0; i < tmx_topo_family_count(); i++) known |= strcmp(tok, tmx_topo_family(i)->name) == 0;
-        if (!known) cli_die(EXIT_USAGE, "unknown topology '%s' in --sweep (see topomix topo --list)", tok);
+        if (!known) cli_usage("unknown topology '%s' in --sweep (see topomix topo --list)", tok);
     }
     free(names);
     names = strdup(list);
@@ -395,16 +395,16 @@ int cmd_gap(int argc, char **argv)
             if (strcmp(optarg, "text") == 0) fmt = FMT_TEXT;
             else if (strcmp(optarg, "json") == 0) fmt = FMT_JSON;
             else if (strcmp(optarg, "csv") == 0) fmt = FMT_CSV;
-            else cli_die(EXIT_USAGE, "unknown --format '%s' (text, json, csv)", optarg);
+            else cli_usage("unknown --format '%s' (text, json, csv)", optarg);
             break;
-        default: cli_bad_option(opt, argv, usage);
+        default: cli_bad_option(opt, argv);
         }
     }
     if (optind < argc) c.name = argv[optind++];
-    if (optind < argc) cli_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-    if (sweep && !nrange) cli_die(EXIT_USAGE, "--sweep needs --n A:B");
-    if (nrange && !sweep) cli_die(EXIT_USAGE, "--n A:B goes with --sweep (use -n N for one size)");
-    if (sweep && c.name) cli_die(EXIT_USAGE, "give either NAME or --sweep, not both");
+    if (optind < argc) cli_usage("unexpected argument '%s'", argv[optind]);
+    if (sweep && !nrange) cli_usage("--sweep needs --n A:B");
+    if (nrange && !sweep) cli_usage("--n A:B goes with --sweep (use -n N for one size)");
+    if (sweep && c.name) cli_usage("give either NAME or --sweep, not both");
 
     FILE *out = cli_open_output(output, 0);
     int rc = 0;
@@ -412,8 +412,7 @@ int cmd_gap(int argc, char **argv)
         rc = run_sweep(out, sweep, nrange, &c, method, samples);
     } else {
         if (!c.name) {
-            usage(stderr);
-            cli_die(EXIT_USAGE, "no topology given (see topomix topo --list)");
+            cli_usage("no topology given (see topomix topo --list)");
         }
         tmx_topo *t = cli_topo_new(&c);
         gap_result g;
@@ -427,7 +426,7 @@ int cmd_gap(int argc, char **argv)
             ck = make_check(&g);
             if (!ck.applies) {
                 tmx_topo_free(t);
-                cli_die(EXIT_USAGE, "--check has no closed form for %s at this n and weight scheme (exp, ring, torus "
+                cli_usage("--check has no closed form for %s at this n and weight scheme (exp, ring, torus "
                                     "r,c >= 3, complete, hypercube with default weights)", c.name);
             }
             if (!ck.holds) rc = 1;

@@ -1,7 +1,7 @@
 /* topomix sim — n agents running D-SGD and its relatives on one machine (REFERENCE.md §4–§6). */
 #include "cli_common.h"
 #include "commands.h"
-#include "sim.h"
+#include <topomix/sim.h>
 
 #include <getopt.h>
 #include <math.h>
@@ -134,11 +134,11 @@ static int parse_fractions(const char *s, double *out, int max)
     int count = 0;
     char *copy = strdup(s), *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (count == max) cli_die(EXIT_USAGE, "--lr-decay: at most %d decay points", max);
+        if (count == max) cli_usage("--lr-decay: at most %d decay points", max);
         out[count++] = cli_double("--lr-decay", tok);
     }
     free(copy);
-    if (count == 0) cli_die(EXIT_USAGE, "--lr-decay needs at least one fraction");
+    if (count == 0) cli_usage("--lr-decay needs at least one fraction");
     return count;
 }
 
@@ -216,13 +216,13 @@ int cmd_sim(int argc, char **argv)
         case OPT_ITERS: cfg.iters = cli_int("--iters", optarg, 0, (int64_t)1 << 40); break;
         case OPT_LR:
             cfg.lr = cli_double("--lr", optarg);
-            if (!(cfg.lr > 0)) cli_die(EXIT_USAGE, "--lr must be > 0, got %s", optarg);
+            if (!(cfg.lr > 0)) cli_usage("--lr must be > 0, got %s", optarg);
             break;
         case OPT_SCHEDULE:
             if (!strcmp(optarg, "const")) cfg.schedule = TMX_LR_CONST;
             else if (!strcmp(optarg, "step")) cfg.schedule = TMX_LR_STEP;
             else if (!strcmp(optarg, "cosine")) cfg.schedule = TMX_LR_COSINE;
-            else cli_die(EXIT_USAGE, "unknown --lr-schedule '%s' (const, step, cosine)", optarg);
+            else cli_usage("unknown --lr-schedule '%s' (const, step, cosine)", optarg);
             break;
         case OPT_DECAY:
             cfg.ndecay = parse_fractions(optarg, cfg.decay_at, TMX_SIM_MAX_DECAYS);
@@ -239,10 +239,10 @@ int cmd_sim(int argc, char **argv)
         case OPT_INIT: cfg.init_scale = cli_double("--init", optarg); break;
         case OPT_CTARGET: {
             const char *colon = strchr(optarg, ':');
-            if (!colon) cli_die(EXIT_USAGE, "--consensus-target expects const:F or adaptive:F, got '%s'", optarg);
+            if (!colon) cli_usage("--consensus-target expects const:F or adaptive:F, got '%s'", optarg);
             if (!strncmp(optarg, "const:", 6)) cfg.control = TMX_CONTROL_CONST;
             else if (!strncmp(optarg, "adaptive:", 9)) cfg.control = TMX_CONTROL_ADAPTIVE;
-            else cli_die(EXIT_USAGE, "--consensus-target expects const:F or adaptive:F, got '%s'", optarg);
+            else cli_usage("--consensus-target expects const:F or adaptive:F, got '%s'", optarg);
             cfg.control_factor = cli_double("--consensus-target factor", colon + 1);
             break;
         }
@@ -264,13 +264,13 @@ int cmd_sim(int argc, char **argv)
         case OPT_CLASSES: classes = cli_int("--classes", optarg, 2, 1 << 20); break;
         case OPT_HIDDEN: cfg.hidden = cli_int("--hidden", optarg, 1, 1 << 24); break;
         case OPT_REG: cfg.reg = cli_double("--reg", optarg); break;
-        case OPT_STEP: cli_die(EXIT_USAGE, "--step does not apply to sim (every step uses W^(k) of its iteration)");
+        case OPT_STEP: cli_usage("--step does not apply to sim (every step uses W^(k) of its iteration)");
         case OPT_LOG: logpath = optarg; break;
         case OPT_LOGEVERY: log_every = cli_int("--log-every", optarg, 1, (int64_t)1 << 40); break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "csv")) json = 0;
             else if (!strcmp(optarg, "json")) json = 1;
-            else cli_die(EXIT_USAGE, "unknown --format '%s' (csv, json)", optarg);
+            else cli_usage("unknown --format '%s' (csv, json)", optarg);
             break;
         case OPT_CKPT: ckpt = optarg; break;
         case OPT_CKPTEVERY: ckpt_every = cli_int("--checkpoint-every", optarg, 1, (int64_t)1 << 40); break;
@@ -279,18 +279,18 @@ int cmd_sim(int argc, char **argv)
             if (tmx_precision_parse(optarg, &cfg.precision) != TMX_OK) cli_die_status(TMX_EINVAL);
             break;
         case OPT_DEVICE:
-            if (!strcmp(optarg, "cuda")) cli_die(EXIT_USAGE, "--device cuda: this build has no CUDA backend");
-            if (strcmp(optarg, "cpu")) cli_die(EXIT_USAGE, "unknown --device '%s' (cpu)", optarg);
+            if (!strcmp(optarg, "cuda")) cli_usage("--device cuda: this build has no CUDA backend");
+            if (strcmp(optarg, "cpu")) cli_usage("unknown --device '%s' (cpu)", optarg);
             break;
         case OPT_QUIET: quiet = 1; break;
-        default: cli_bad_option(opt, argv, usage);
+        default: cli_bad_option(opt, argv);
         }
     }
-    if (optind < argc) cli_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-    if (!c.name) cli_die(EXIT_USAGE, "--topology NAME is required (see topomix topo --list)");
-    if (!c.have_n) cli_die(EXIT_USAGE, "-n N (number of agents) is required");
-    if (ckpt_every && !ckpt) cli_die(EXIT_USAGE, "--checkpoint-every needs --checkpoint FILE");
-    if (data && (sp.hetero != 0.0)) cli_die(EXIT_USAGE, "--hetero applies to synthetic data, not --data");
+    if (optind < argc) cli_usage("unexpected argument '%s'", argv[optind]);
+    if (!c.name) cli_usage("--topology NAME is required (see topomix topo --list)");
+    if (!c.have_n) cli_usage("-n N (number of agents) is required");
+    if (ckpt_every && !ckpt) cli_usage("--checkpoint-every needs --checkpoint FILE");
+    if (data && (sp.hetero != 0.0)) cli_usage("--hetero applies to synthetic data, not --data");
     int64_t n = c.par.n;
 
     /* data and partition */

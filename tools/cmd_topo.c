@@ -203,20 +203,20 @@ int cmd_topo(int argc, char **argv)
         case OPT_STEP: step = cli_int("--step", optarg, 0, INT64_MAX); break;
         case OPT_TOL:
             tol = cli_double("--tol", optarg);
-            if (tol < 0) cli_die(EXIT_USAGE, "--tol must be >= 0, got %s", optarg);
+            if (tol < 0) cli_usage("--tol must be >= 0, got %s", optarg);
             break;
         case 'o': output = optarg; break;
         case OPT_FORMAT:
             if (strcmp(optarg, "text") == 0) fmt = FMT_TEXT;
             else if (strcmp(optarg, "json") == 0) fmt = FMT_JSON;
             else if (strcmp(optarg, "mtx") == 0) fmt = FMT_MTX;
-            else cli_die(EXIT_USAGE, "unknown --format '%s' (text, json, mtx)", optarg);
+            else cli_usage("unknown --format '%s' (text, json, mtx)", optarg);
             break;
-        default: cli_bad_option(opt, argv, usage);
+        default: cli_bad_option(opt, argv);
         }
     }
     if (optind < argc) c.name = argv[optind++];
-    if (optind < argc) cli_die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+    if (optind < argc) cli_usage("unexpected argument '%s'", argv[optind]);
 
     FILE *out = cli_open_output(output, 0);
     int rc = 0;
@@ -226,8 +226,7 @@ int cmd_topo(int argc, char **argv)
         print_table(out, &c, tol);
     } else {
         if (!c.name) {
-            usage(stderr);
-            cli_die(EXIT_USAGE, "no topology given (see --list)");
+            cli_usage("no topology given (see --list)");
         }
         tmx_topo *t = cli_topo_new(&c);
         tmx_csr W = {0};

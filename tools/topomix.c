@@ -19,7 +19,7 @@ static const struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: topomix COMMAND [options]   (topomix COMMAND --help for each)\n\nCommands:\n");
+    fprintf(f, "Usage: topomix COMMAND [options]   (topomix help COMMAND, or topomix COMMAND --help, for each)\n\nCommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nOptions:\n  -h, --help     this help\n  -V, --version  print the version\n");
@@ -28,11 +28,17 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     tmx_init();
-    if (argc < 2) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2) cli_usage("no command given (topo, gap, exact, sim, data)");
     const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 && argc > 2) { /* topomix help CMD: that command's help */
+        if (argc > 3) cli_usage("help takes one command, got '%s' too", argv[3]);
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (strcmp(argv[2], commands[i].name) == 0) {
+                char *args[] = {argv[2], "--help", NULL};
+                return commands[i].run(2, args);
+            }
+        cli_usage("unknown command '%s' (topo, gap, exact, sim, data)", argv[2]);
+    }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
@@ -47,7 +53,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "gap") == 0 || strcmp(cmd, "sim") == 0) (void)tmx_blas_fix_coretype(argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
-    usage(stderr);
-    fprintf(stderr, "topomix: unknown command '%s'\n", cmd);
-    return EXIT_USAGE;
+    if (cmd[0] == '-') cli_usage("unknown option '%s'", cmd);
+    cli_usage("unknown command '%s' (topo, gap, exact, sim, data)", cmd);
 }

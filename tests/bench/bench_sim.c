@@ -47,7 +47,7 @@
 #include <omp.h>
 #endif
 
-#include "sim.h"
+#include <topomix/sim.h>
 
 #ifndef BENCH_SIM_PY
 #define BENCH_SIM_PY "ref_dsgd.py"

@@ -10,7 +10,7 @@
 #include <topomix/topomix.h>
 #include <unistd.h>
 
-#include "sim.h"
+#include <topomix/sim.h>
 
 enum { D = 2, MAXN = 8, ROWS = 2 };
 

@@ -8,6 +8,7 @@
 #include <topomix/exact.h>
 #include <topomix/io.h>
 #include <topomix/mat.h>
+#include <topomix/sim.h>
 #include <topomix/spectral.h>
 #include <topomix/topo.h>
 #include <topomix/version.h> /* generated */

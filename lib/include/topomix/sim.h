@@ -11,7 +11,15 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include <topomix/topomix.h>
+#include <topomix/csr.h>
+#include <topomix/data.h>
+#include <topomix/error.h>
+#include <topomix/export.h>
+#include <topomix/topo.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum tmx_algo {
     TMX_ALGO_DSGD,    /* adapt-then-combine: x_i ← Σ_j w_ij (x_j − γ g_j) */
@@ -66,11 +74,11 @@ typedef struct tmx_sim_config {
     tmx_precision precision;    /* default TMX_PREC_F64 */
 } tmx_sim_config;
 
-void tmx_sim_config_init(tmx_sim_config *c);
-tmx_status tmx_algo_parse(const char *s, tmx_algo *out);
-const char *tmx_algo_name(tmx_algo a);
-tmx_status tmx_problem_parse(const char *s, tmx_problem_kind *out);
-const char *tmx_problem_name(tmx_problem_kind p);
+TMX_API void tmx_sim_config_init(tmx_sim_config *c);
+TMX_API tmx_status tmx_algo_parse(const char *s, tmx_algo *out);
+TMX_API const char *tmx_algo_name(tmx_algo a);
+TMX_API tmx_status tmx_problem_parse(const char *s, tmx_problem_kind *out);
+TMX_API const char *tmx_problem_name(tmx_problem_kind p);
 
 /* Metrics at the current iterate; loss, grad_norm2 and accuracy are evaluated at x̄ on all data:
  * loss = f(x̄) = (1/n) Σ_i f_i(x̄) with f_i the mean over shard i plus the regulariser. */
@@ -90,42 +98,45 @@ typedef struct tmx_sim tmx_sim;
 /* Creates a simulation over n = P->n agents (plus cfg->aux auxiliary nodes for coop): the topology
  * must have n + aux nodes. D and P must outlive the simulation (they are not copied).
  * Refuses (TMX_ENOMEM) a state that would not fit, with the estimate. */
-tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tmx_dataset *D, const tmx_partition *P,
+TMX_API tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tmx_dataset *D, const tmx_partition *P,
                        tmx_sim **out);
-void tmx_sim_free(tmx_sim *s);
+TMX_API void tmx_sim_free(tmx_sim *s);
 
 /* One iteration. TMX_ENOCONV when the state holds NaN or Inf afterwards (the message names the
  * iteration). */
-tmx_status tmx_sim_step(tmx_sim *s);
-int64_t tmx_sim_iter(const tmx_sim *s);
-int64_t tmx_sim_dim(const tmx_sim *s); /* model dimension p */
-tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m);
+TMX_API tmx_status tmx_sim_step(tmx_sim *s);
+TMX_API int64_t tmx_sim_iter(const tmx_sim *s);
+TMX_API int64_t tmx_sim_dim(const tmx_sim *s); /* model dimension p */
+TMX_API tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m);
 /* Agent i's model (0 ≤ i < n + aux), p doubles, read-only. In f32 it is a converted copy, valid
  * until the next call. */
-const double *tmx_sim_model(const tmx_sim *s, int64_t i);
+TMX_API const double *tmx_sim_model(const tmx_sim *s, int64_t i);
 /* Bytes of memory the simulation holds (state, buffers, workspaces; the data not included). */
-double tmx_sim_bytes(const tmx_sim *s);
+TMX_API double tmx_sim_bytes(const tmx_sim *s);
 /* Estimate before creating: bytes for (cfg, n, p). */
-double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, int64_t aux);
-tmx_status tmx_precision_parse(const char *s, tmx_precision *out);
+TMX_API double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, int64_t aux);
+TMX_API tmx_status tmx_precision_parse(const char *s, tmx_precision *out);
 
 /* Benchmark hook: the median wall time in seconds of `reps` gossip passes X ← X·W^(0)ᵀ (with
  * the fused consensus distance) over the current state, which the passes overwrite (call it on a
  * simulation used only for timing). */
-double tmx_sim_time_mix(tmx_sim *s, int reps);
+TMX_API double tmx_sim_time_mix(tmx_sim *s, int reps);
 /* Benchmark hook: the median wall time of `reps` full-iteration steps is what the caller measures
  * with tmx_sim_step; this returns the bytes one iteration must move at least (state read and
  * written, minibatch rows read, W), the denominator of the traffic bound. */
-double tmx_sim_traffic_bytes(const tmx_sim *s);
+TMX_API double tmx_sim_traffic_bytes(const tmx_sim *s);
 
 /* Wall seconds this process spent in tmx_sim_step, and within it in the local gradients (the rest
  * is gossip, updates and consensus control). */
-void tmx_sim_times(const tmx_sim *s, double *step, double *gradients);
+TMX_API void tmx_sim_times(const tmx_sim *s, double *step, double *gradients);
 
 /* Checkpoint: every piece of state that the next iterations read, so that resuming gives a result
  * bit-identical to an uninterrupted run. The file records the configuration's fingerprint; load
  * refuses (TMX_EINVAL) a checkpoint written for another configuration. */
-tmx_status tmx_sim_save(const tmx_sim *s, const char *path);
-tmx_status tmx_sim_load(tmx_sim *s, const char *path);
+TMX_API tmx_status tmx_sim_save(const tmx_sim *s, const char *path);
+TMX_API tmx_status tmx_sim_load(tmx_sim *s, const char *path);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
