@@ -13,7 +13,8 @@ extern const char *cli_prog; /* "topomix topo", for messages */
 /* Prints "PROG: message" on stderr and exits with code. */
 _Noreturn void cli_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* For a failed library call: prints "PROG: <last error>" and exits 2 for input errors (EINVAL,
- * EDIM, ENOTSQR, EPARSE, EIO, EUNSUP, ENOMEM for refused sizes) or 1 for runtime failures. */
+ * EDIM, ENOTSQR, EPARSE, EIO, EUNSUP, ENOMEM for refused sizes) or 1 for runtime failures (ESYS: a write
+ * failed; ENOCONV, ELAPACK, EINTERNAL). */
 _Noreturn void cli_die_status(tmx_status st);
 int cli_exit_code(tmx_status st);
 

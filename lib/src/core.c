@@ -27,6 +27,7 @@ static const struct {
     [TMX_EPARSE] = {"EPARSE", "malformed input"},
     [TMX_EUNSUP] = {"EUNSUP", "unsupported"},
     [TMX_EINTERNAL] = {"EINTERNAL", "internal error"},
+    [TMX_ESYS] = {"ESYS", "system failure writing a file"},
 };
 
 const char *tmx_strerror(tmx_status s)

@@ -21,10 +21,12 @@ typedef enum tmx_status {
     TMX_ENOTSQR = 4,   /**< matrix is not square */
     TMX_ENOCONV = 5,   /**< an iteration or a random redraw did not converge */
     TMX_ELAPACK = 6,   /**< LAPACK reported a failure */
-    TMX_EIO = 7,       /**< input/output error (missing or unreadable file) */
+    TMX_EIO = 7,       /**< an input file is missing, unreadable or not a regular file */
     TMX_EPARSE = 8,    /**< malformed input */
     TMX_EUNSUP = 9,    /**< valid but unsupported request */
-    TMX_EINTERNAL = 10 /**< a bug: an internal invariant failed */
+    TMX_EINTERNAL = 10, /**< a bug: an internal invariant failed */
+    TMX_ESYS = 11      /**< the system refused a write, fsync or rename (full disk, I/O error); the
+                            message names the file and the system's reason */
 } tmx_status;
 
 /** A short description ("dimension mismatch"). Never NULL; static storage. */
