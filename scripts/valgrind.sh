@@ -25,6 +25,18 @@ for args in "topo ring -n 12 --format mtx" "topo base-k -n 17 --format json" "ga
     if "${vg[@]}" "$tmx" $args >/dev/null 2>/tmp/topomix-vg.$$; then echo "valgrind: topomix $args clean"
     else echo "valgrind: topomix $args FAILED"; head -30 /tmp/topomix-vg.$$; fail=1; fi
 done
+# A checkpoint written, a finished run resumed (its summary reads real final values), a failing output
+ck=$(mktemp -d /tmp/topomix-vg-ck.XXXXXX)
+simargs=(sim --topology ring -n 4 --algo dmsgd --problem logreg-nc --dim 5 --samples 10 --iters 10)
+"$tmx" "${simargs[@]}" --quiet --checkpoint "$ck/ck" --checkpoint-every 10 --log "$ck/log.csv" 2>/dev/null
+for args in "--checkpoint $ck/ck2 --checkpoint-every 5 --log $ck/log2.csv" "--resume $ck/ck --log $ck/log.csv" \
+            "--resume $ck/ck --iters 20 --log $ck/log.csv --quiet" "--resume $ck/log.csv --quiet"; do
+    # shellcheck disable=SC2086
+    if "${vg[@]}" "$tmx" "${simargs[@]}" $args >/dev/null 2>/tmp/topomix-vg.$$ || ! grep -q '==[0-9]*==' /tmp/topomix-vg.$$; then
+        echo "valgrind: topomix sim ... $args clean"
+    else echo "valgrind: topomix sim ... $args FAILED"; head -30 /tmp/topomix-vg.$$; fail=1; fi
+done
+rm -rf "$ck"
 # The simulator's iteration loop allocates nothing: the heap allocations of a run do not grow
 # with --iters (random topologies rebuilt in place, no serialised OpenMP regions), on 1 and 2 threads.
 allocs() { # prints the allocation count of one run

@@ -1,4 +1,4 @@
-/* topomix simulator — the engine: state, gossip, algorithms, metrics, checkpoints. */
+/* topomix simulator — the engine: state, gossip, algorithms, metrics (checkpoints: checkpoint.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +6,7 @@
 
 #include "../lib/src/internal.h"
 #include "problem.h"
+#include "sim_internal.h"
 #include <topomix/sim.h>
 
 #ifdef _OPENMP
@@ -58,72 +59,12 @@ void tmx_sim_config_init(tmx_sim_config *c)
     c->period = 4;
     c->alpha = 0.1;
     c->decay_factor = 0.1;
+    c->init_scale = -1.0; /* the problem's default: zeros, Glorot uniform for the MLP */
     c->control_factor = 0.5;
     c->control_max_rounds = 1000;
 }
 
 /* ---- state ------------------------------------------------------------------------------------ */
-
-enum { BUF_X, BUF_V, BUF_G, BUF_M, BUF_MH, BUF_Y, BUF_GOLD, NBUF };
-
-typedef struct mix_stats {
-    double consensus; /* (1/n) Σ_i ‖x_i − x̄‖² over the n workers of the output */
-    double sumsq;     /* Σ of squares of the whole output (non-finite when any entry is) */
-} mix_stats;
-
-/* The backend: every operation on the agents' state that the algorithms use, so that they are
- * written once (tmx_sim_step) and a device backend replaces the table (STYLE.md §4, BLIS's cntx).
- * The CPU table is the reference; state vectors are p × N, float or double per s->f32. */
-typedef struct tmx__backend {
-    const char *name;
-    /* G[:, i] ← g_i, the stochastic gradient of f_i at X[:, i] (aux columns 0), or with adapt the
-     * local step X[:, i] − γ·g_i (aux columns X's); *mean_norm2 ← mean ‖g_i‖² if not NULL */
-    void (*gradients)(tmx_sim *s, const void *X, void *G, int64_t counter, int adapt, double gamma,
-                      double *mean_norm2);
-    /* out ← gossip of (in − γ·g) with W (NULL: identity; g NULL: none), consensus fused */
-    void (*mix_axpy)(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
-                     mix_stats *st);
-    /* dst ← a·A + b·B + c·C (B, C may be NULL) */
-    void (*vec_comb)(const tmx_sim *s, void *dst, double a, const void *A, double b, const void *B, double c,
-                     const void *C);
-    /* out (p doubles) ← mean of the workers' columns */
-    void (*cols_mean)(const tmx_sim *s, const void *X, double *out);
-    /* columns 0..cols−1 ← a·column + b·v */
-    void (*cols_set)(const tmx_sim *s, void *X, double a, double b, const double *v, int64_t cols);
-} tmx__backend;
-
-struct tmx_sim {
-    tmx_sim_config cfg;
-    const tmx_topo *topo;
-    const tmx_dataset *D;
-    const tmx_partition *P;
-    tmx__problem pb;
-    int64_t n, aux, N, p; /* workers, auxiliary nodes, all nodes, model size */
-    const struct tmx__backend *be; /* the operations the algorithms are written against */
-    void *buf[NBUF];      /* p × N each, float or double (NULL when the algorithm does not need it) */
-    size_t esz;           /* bytes per state element: 4 (f32) or 8 (f64) */
-    int f32;
-    float *Af;            /* f32: single-precision copy of the data */
-    double *model;        /* f32: scratch for tmx_sim_model */
-    double *z;            /* easgd anchor, p */
-    double *xbar, *gbar;  /* p */
-    double *ws;           /* per-thread problem workspaces */
-    int64_t ws_stride;
-    int nthreads;
-    /* mixing matrices: static and periodic topologies are built once */
-    tmx_csr *Wcache;
-    int64_t ncache;
-    tmx_csr Wrand; /* random topologies: rebuilt each step, in place */
-    tmx_topo_ws *topo_ws; /* ... through this workspace, so that the loop allocates nothing */
-    int64_t *outdeg_msgs; /* messages of one gossip round per cached matrix */
-    /* counters (checkpointed) */
-    int64_t iter, gossip_rounds, messages;
-    double bytes, phase_max, grad_ema, last_target;
-    int64_t phase, capped;
-    int gt_ready;
-    /* wall seconds in tmx_sim_step and, within it, in the local gradients (not checkpointed) */
-    double t_step, t_grad;
-};
 
 static double wall(void)
 {
@@ -152,7 +93,9 @@ double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, i
     int nb = 0;
     for (int b = 0; b < NBUF; b++) nb += needs(cfg, b);
     double esz = cfg->precision == TMX_PREC_F32 ? 4.0 : 8.0;
-    return (double)nb * (double)p * (double)(n + aux) * esz + 5.0 * (double)p * 8.0;
+    /* the state buffers; xbar, gbar, z, the f32 model copy and the per-thread workspaces (which
+     * hold a few p-vectors at most) */
+    return (double)nb * (double)p * (double)(n + aux) * esz + 8.0 * (double)p * 8.0;
 }
 
 static uint64_t hash4(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
@@ -241,20 +184,24 @@ static tmx_status validate_config(const tmx_sim_config *c)
     if ((unsigned)c->algo >= TMX_ALGO_COUNT) return tmx__error(TMX_EINVAL, "unknown algorithm");
     if (c->iters < 0) return tmx__error(TMX_EINVAL, "--iters must be >= 0");
     if (!(c->lr > 0.0) || !isfinite(c->lr)) return tmx__error(TMX_EINVAL, "--lr must be a finite number > 0");
-    if (!(c->momentum >= 0.0 && c->momentum < 1.0)) return tmx__error(TMX_EINVAL, "--momentum must be in [0, 1)");
-    if (c->qg_mu >= 1.0 || !isfinite(c->qg_mu)) return tmx__error(TMX_EINVAL, "--qg-mu must be < 1");
+    if (!(c->momentum >= 0.0 && c->momentum < 1.0))
+        return tmx__error(TMX_EINVAL, "--momentum must be in [0, 1), got %g", c->momentum);
+    if (c->qg_mu >= 1.0 || !isfinite(c->qg_mu)) /* < 0: μ = β */
+        return tmx__error(TMX_EINVAL, "--qg-mu must be in [0, 1), got %g", c->qg_mu);
     if (c->batch < 0) return tmx__error(TMX_EINVAL, "--batch must be >= 1 or 'full'");
     if (c->period < 1) return tmx__error(TMX_EINVAL, "--period must be >= 1");
     if (c->algo == TMX_ALGO_EASGD && (!(c->alpha > 0.0) || !isfinite(c->alpha)))
-        return tmx__error(TMX_EINVAL, "--alpha must be > 0");
+        return tmx__error(TMX_EINVAL, "--alpha must be > 0, got %g", c->alpha);
     if (c->aux < 0) return tmx__error(TMX_EINVAL, "--aux must be >= 0");
     if (c->aux > 0 && c->algo != TMX_ALGO_COOP) return tmx__error(TMX_EINVAL, "--aux applies to --algo coop only");
-    if (!isfinite(c->init_scale) || c->init_scale < 0) return tmx__error(TMX_EINVAL, "--init must be finite and >= 0");
+    if (!isfinite(c->init_scale) || (c->init_scale < 0 && c->init_scale != -1.0))
+        return tmx__error(TMX_EINVAL, "--init must be finite and >= 0 (or -1 in the API: the problem's default)");
     if (c->ndecay < 0 || c->ndecay > TMX_SIM_MAX_DECAYS) return tmx__error(TMX_EINVAL, "at most %d decays", TMX_SIM_MAX_DECAYS);
     for (int q = 0; q < c->ndecay; q++)
         if (!(c->decay_at[q] > 0.0 && c->decay_at[q] < 1.0) || (q > 0 && c->decay_at[q] <= c->decay_at[q - 1]))
             return tmx__error(TMX_EINVAL, "decay points must be increasing fractions in (0, 1)");
-    if (!(c->decay_factor > 0.0) || !isfinite(c->decay_factor)) return tmx__error(TMX_EINVAL, "--lr-decay-factor must be > 0");
+    if (!(c->decay_factor > 0.0 && c->decay_factor <= 1.0))
+        return tmx__error(TMX_EINVAL, "--lr-decay-factor must be in (0, 1], got %g", c->decay_factor);
     if (c->warmup < 0) return tmx__error(TMX_EINVAL, "--warmup must be >= 0");
     if (c->control != TMX_CONTROL_NONE && (!(c->control_factor > 0.0) || !isfinite(c->control_factor)))
         return tmx__error(TMX_EINVAL, "--consensus-target factor must be > 0");
@@ -262,6 +209,11 @@ static tmx_status validate_config(const tmx_sim_config *c)
         (c->algo == TMX_ALGO_PSGD || c->algo == TMX_ALGO_LOCAL || c->algo == TMX_ALGO_EASGD || c->algo == TMX_ALGO_COOP))
         return tmx__error(TMX_EINVAL, "consensus control applies to gossip algorithms (dsgd, dpsgd, dmsgd, vdmsgd, qgdmsgd, gt)");
     if (c->control_max_rounds < 1) return tmx__error(TMX_EINVAL, "control rounds cap must be >= 1");
+    if (c->control_phases && c->control == TMX_CONTROL_NONE)
+        return tmx__error(TMX_EINVAL, "--control-phases needs --consensus-target");
+    if (c->control_phases >> (c->ndecay + 1))
+        return tmx__error(TMX_EINVAL, "--control-phases: phases are 0..%d (--lr-decay gives %d decay point%s)", c->ndecay,
+                          c->ndecay, c->ndecay == 1 ? "" : "s");
     if ((unsigned)c->precision > TMX_PREC_F32) return tmx__error(TMX_EINVAL, "unknown precision");
     return TMX_OK;
 }
@@ -315,15 +267,28 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     s->n = n;
     s->aux = aux;
     s->N = n + aux;
+    /* EASGD is A(τ, W_α, 1) with W_α's eigenvalues 1, 1 − α and 1 − (n+1)α (docs/definitions.md
+     * §6): the anchor exchange contracts only for 0 < α < 2/(n+1). */
+    if (cfg->algo == TMX_ALGO_EASGD && !(cfg->alpha * (double)(n + 1) < 2.0)) {
+        st = tmx__error(TMX_EINVAL, "--alpha %g: elastic averaging over %lld agents needs alpha < 2/(n+1) = %.4g",
+                        cfg->alpha, (long long)n, 2.0 / (double)(n + 1));
+        goto cleanup;
+    }
     TMX_TRY(tmx__problem_init(&s->pb, cfg->problem, D, cfg->hidden, cfg->reg));
     s->p = s->pb.p;
     s->f32 = cfg->precision == TMX_PREC_F32;
     s->esz = s->f32 ? sizeof(float) : sizeof(double);
     {
         char what[96];
-        snprintf(what, sizeof what, "simulation state (%lld agents x %lld parameters)", (long long)s->N, (long long)s->p);
+        snprintf(what, sizeof what, "simulation (%lld agents x %lld parameters, and its mixing matrices)", (long long)s->N,
+                 (long long)s->p);
+        /* beside the data, already read: the state, the data's f32 copy, and the mixing matrices (a
+         * period's, or the one a random topology rebuilds in place) with the temporaries of a build */
         double data32 = s->f32 ? (double)D->m * (double)D->d * 4.0 : 0.0;
-        TMX_TRY(tmx__check_bytes(tmx_sim_estimate_bytes(&s->cfg, n, s->p, aux) + data32, what));
+        int64_t mats = tmx_topo_kind_of(topo) == TMX_TOPO_RANDOM ? 1 : tmx_topo_period(topo);
+        TMX_TRY(tmx__check_bytes(tmx_sim_estimate_bytes(&s->cfg, n, s->p, aux) + data32 +
+                                     tmx__topo_weights_bytes(topo, mats),
+                                 what));
     }
     size_t state = (size_t)s->p * (size_t)s->N;
     for (int b = 0; b < NBUF; b++)
@@ -369,6 +334,9 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
             s->z[k] = cfg->init_scale * sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
         }
         s->be->cols_set(s, s->buf[BUF_X], 0.0, 1.0, s->z, s->N);
+    } else if (cfg->init_scale < 0) {
+        if (tmx__problem_default_init(&s->pb, cfg->seed, s->z)) s->be->cols_set(s, s->buf[BUF_X], 0.0, 1.0, s->z, s->N);
+        else s->cfg.init_scale = 0.0; /* the zero model, recorded as --init 0 (checkpoints as before) */
     }
     *out = s;
     return TMX_OK;
@@ -791,7 +759,7 @@ static tmx_status step(tmx_sim *s)
         s->bytes += (double)msgs * model_bytes;
     }
 
-    /* consensus control (seed 001): extra gossip rounds until Ξ² ≤ target */
+    /* consensus control (docs/definitions.md §7): extra gossip rounds until Ξ² ≤ target */
     int ph = phase_of(s, k);
     if (ph != s->phase) s->phase = ph, s->phase_max = 0.0;
     if (c->control != TMX_CONTROL_NONE && (c->control_phases == 0 || (c->control_phases >> ph) & 1u)) {
@@ -896,100 +864,4 @@ double tmx_sim_traffic_bytes(const tmx_sim *s)
     double data = rows * (double)s->D->d * 8.0;
     double w = s->ncache ? (double)s->Wcache[0].nnz * 16.0 : 0.0;
     return 5.0 * state + data + w;
-}
-
-/* ---- checkpoints ------------------------------------------------------------------------------ */
-
-static const char magic[8] = {'T', 'M', 'X', 'S', 'I', 'M', '0', '1'};
-
-static uint64_t fingerprint(const tmx_sim *s)
-{
-    uint64_t h = tmx__mix64((uint64_t)s->n) ^ tmx__mix64((uint64_t)s->p + 7) ^ tmx__mix64((uint64_t)s->aux + 13);
-    const tmx_sim_config *c = &s->cfg;
-    const double dv[] = {c->lr, c->momentum, c->qg_mu, c->reg, c->alpha, c->init_scale, c->decay_factor, c->control_factor};
-    const int64_t iv[] = {c->algo,     c->problem, c->iters,   c->hidden,  c->batch,
-                          c->period,   c->aux,     c->schedule, c->ndecay, c->warmup,
-                          c->control,  (int64_t)c->control_phases, c->control_max_rounds, c->precision};
-    for (size_t q = 0; q < sizeof dv / sizeof *dv; q++) {
-        uint64_t b;
-        memcpy(&b, &dv[q], sizeof b);
-        h = tmx__mix64(h ^ b);
-    }
-    for (size_t q = 0; q < sizeof iv / sizeof *iv; q++) h = tmx__mix64(h ^ (uint64_t)iv[q]);
-    h = tmx__mix64(h ^ c->seed);
-    h = tmx__mix64(h ^ (uint64_t)s->D->m) ^ tmx__mix64((uint64_t)s->D->d);
-    for (const char *q = tmx_topo_name(s->topo); *q; q++) h = tmx__mix64(h ^ (uint64_t)*q);
-    return h;
-}
-
-tmx_status tmx_sim_save(const tmx_sim *s, const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return tmx__error(TMX_EIO, "checkpoint: cannot write %s", tmp);
-    uint64_t fp = fingerprint(s);
-    int64_t ints[] = {s->iter, s->gossip_rounds, s->messages, s->phase, s->gt_ready, s->capped};
-    double dbl[] = {s->phase_max, s->grad_ema, s->last_target, s->bytes};
-    int ok = fwrite(magic, 1, 8, f) == 8 && fwrite(&fp, sizeof fp, 1, f) == 1 &&
-             fwrite(ints, sizeof ints, 1, f) == 1 && fwrite(dbl, sizeof dbl, 1, f) == 1;
-    size_t state = (size_t)s->p * (size_t)s->N;
-    for (int b = 0; ok && b < NBUF; b++)
-        if (s->buf[b] && b != BUF_V && b != BUF_G) ok = fwrite(s->buf[b], s->esz, state, f) == state;
-    ok = ok && fwrite(s->z, sizeof(double), (size_t)s->p, f) == (size_t)s->p;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        return tmx__error(TMX_EIO, "checkpoint: writing %s failed", path);
-    }
-    return TMX_OK;
-}
-
-tmx_status tmx_sim_load(tmx_sim *s, const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return tmx__error(TMX_EIO, "checkpoint: cannot open %s", path);
-    char mg[8];
-    uint64_t fp = 0;
-    int64_t ints[6];
-    double dbl[4];
-    tmx_status st = TMX_OK;
-    if (fread(mg, 1, 8, f) != 8 || memcmp(mg, magic, 8) != 0) {
-        st = tmx__error(TMX_EPARSE, "checkpoint: %s is not a topomix checkpoint", path);
-        goto done;
-    }
-    if (fread(&fp, sizeof fp, 1, f) != 1 || fp != fingerprint(s)) {
-        st = tmx__error(TMX_EINVAL, "checkpoint: %s was written for another configuration (options, data or topology differ)", path);
-        goto done;
-    }
-    if (fread(ints, sizeof ints, 1, f) != 1 || fread(dbl, sizeof dbl, 1, f) != 1) goto truncated;
-    size_t state = (size_t)s->p * (size_t)s->N;
-    for (int b = 0; b < NBUF; b++)
-        if (s->buf[b] && b != BUF_V && b != BUF_G && fread(s->buf[b], s->esz, state, f) != state) goto truncated;
-    if (fread(s->z, sizeof(double), (size_t)s->p, f) != (size_t)s->p) goto truncated;
-    if (fgetc(f) != EOF) {
-        st = tmx__error(TMX_EPARSE, "checkpoint: %s has trailing data", path);
-        goto done;
-    }
-    if (ints[0] < 0 || ints[0] > s->cfg.iters) {
-        st = tmx__error(TMX_EPARSE, "checkpoint: %s holds iteration %lld outside 0..%lld", path, (long long)ints[0],
-                        (long long)s->cfg.iters);
-        goto done;
-    }
-    s->iter = ints[0];
-    s->gossip_rounds = ints[1];
-    s->messages = ints[2];
-    s->phase = ints[3];
-    s->gt_ready = (int)ints[4];
-    s->capped = ints[5];
-    s->phase_max = dbl[0];
-    s->grad_ema = dbl[1];
-    s->last_target = dbl[2];
-    s->bytes = dbl[3];
-    goto done;
-truncated:
-    st = tmx__error(TMX_EPARSE, "checkpoint: %s is truncated", path);
-done:
-    fclose(f);
-    return st;
 }

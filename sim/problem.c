@@ -1,4 +1,4 @@
-/* topomix simulator — losses and gradients of the problems of REFERENCE.md §6. */
+/* topomix simulator — losses and gradients of the problems of docs/definitions.md §8. */
 #include "problem.h"
 
 #include <cblas.h>
@@ -39,6 +39,22 @@ tmx_status tmx__problem_init(tmx__problem *pb, tmx_problem_kind kind, const tmx_
         return TMX_OK;
     default: return tmx__error(TMX_EINVAL, "unknown problem %d", (int)kind);
     }
+}
+
+int tmx__problem_default_init(const tmx__problem *pb, uint64_t seed, double *x)
+{
+    if (pb->kind != TMX_PROB_MLP) return 0;
+    int64_t d = pb->d, H = pb->hidden, C = pb->nclass;
+    const uint64_t stream = tmx__mix64(seed ^ 0x6d6c70696e6974ull); /* "mlpinit" */
+    double a1 = sqrt(6.0 / (double)(d + H)), a2 = sqrt(6.0 / (double)(H + C));
+    for (int64_t k = 0; k < pb->p; k++) {
+        /* layout: W1 (H × d), b1 (H), W2 (C × H), b2 (C) */
+        int64_t off = k - H * d;
+        double a = off < 0 ? a1 : off < H ? 0.0 : off < H + C * H ? a2 : 0.0;
+        double u = (double)(tmx__mix64(stream ^ (uint64_t)k) >> 11) * 0x1p-53; /* [0, 1) */
+        x[k] = a * (2.0 * u - 1.0);
+    }
+    return 1;
 }
 
 int64_t tmx__problem_ws(const tmx__problem *pb)

@@ -1,5 +1,5 @@
 /* topomix simulator — problems: non-convex logistic regression, non-convex least squares, a
- * one-hidden-layer tanh MLP with softmax cross-entropy (REFERENCE.md §6). Internal. */
+ * one-hidden-layer tanh MLP with softmax cross-entropy (docs/definitions.md §8). Internal. */
 #ifndef TMX_SIM_PROBLEM_H
 #define TMX_SIM_PROBLEM_H
 
@@ -28,6 +28,14 @@ typedef struct tmx__problem {
  * not ±1 for logreg-nc, fewer than 2 classes for mlp). */
 tmx_status tmx__problem_init(tmx__problem *pb, tmx_problem_kind kind, const tmx_dataset *D, int64_t hidden,
                              double reg);
+
+/* The problem's default initial model (--init not given), written to x (p doubles); returns 1,
+ * or 0 (x untouched) when the default is the zero model. Linear models start at 0. The MLP
+ * starts from Glorot/Xavier uniform weights, W ~ U(−a, a) with a = √(6/(fan_in + fan_out)) per
+ * layer, and zero biases: all-zero weights are a saddle where every hidden unit gets the same
+ * (zero) gradient, so only the output bias would learn. Each weight comes from a counter-based
+ * hash of (seed, index): identical on every agent, reproducible, no generator state. */
+int tmx__problem_default_init(const tmx__problem *pb, uint64_t seed, double *x);
 
 /* Doubles of workspace that the gradient and loss functions need (per thread). */
 int64_t tmx__problem_ws(const tmx__problem *pb);

@@ -152,19 +152,63 @@ const char *cli_blas_replaced(void)
     return r && *r ? r : NULL;
 }
 
-FILE *cli_open_output(const char *path, int append)
+/* The outputs of this process: committed by cli_close_output, abandoned (the old files kept) when
+ * the process exits without it. */
+enum { CLI_MAX_OUTPUTS = 8 };
+static tmx__ofile outputs[CLI_MAX_OUTPUTS];
+
+static void abandon_outputs(void)
+{
+    for (int i = 0; i < CLI_MAX_OUTPUTS; i++)
+        if (outputs[i].f && !outputs[i].committed) tmx__ofile_abort(&outputs[i]);
+}
+
+tmx__ofile *cli_ofile_open(const char *path, unsigned flags)
+{
+    static int registered;
+    if (!registered) registered = atexit(abandon_outputs) == 0;
+    for (int i = 0; i < CLI_MAX_OUTPUTS; i++)
+        if (!outputs[i].f) {
+            tmx_status st = tmx__ofile_open(&outputs[i], path, flags);
+            if (st != TMX_OK) cli_die_status(st);
+            return &outputs[i];
+        }
+    cli_die(1, "too many output files");
+}
+
+tmx__ofile *cli_ofile_of(FILE *f)
+{
+    for (int i = 0; i < CLI_MAX_OUTPUTS; i++)
+        if (outputs[i].f && outputs[i].f == f) return &outputs[i];
+    return NULL;
+}
+
+FILE *cli_open_output(const char *path)
 {
     if (!path || strcmp(path, "-") == 0) return stdout;
-    FILE *f = fopen(path, append ? "a" : "w");
-    if (!f) cli_usage("cannot write %s: %s", path, strerror(errno));
-    return f;
+    return cli_ofile_open(path, 0)->f;
+}
+
+void cli_check_output(FILE *out)
+{
+    tmx__ofile *o = cli_ofile_of(out);
+    if (o) {
+        tmx_status st = tmx__ofile_check(o);
+        if (st != TMX_OK) cli_die_status(st);
+    } else if (fflush(out) != 0 || ferror(out)) {
+        cli_die(1, "writing standard output failed: %s", strerror(errno ? errno : EIO));
+    }
 }
 
 void cli_close_output(FILE *out)
 {
-    int bad = fflush(out) != 0 || ferror(out);
-    if (out != stdout) bad |= fclose(out) != 0;
-    if (bad) cli_die(1, "writing the output failed");
+    tmx__ofile *o = cli_ofile_of(out);
+    if (o) {
+        tmx_status st = tmx__ofile_close(o);
+        if (st != TMX_OK) cli_die_status(st);
+    } else {
+        cli_check_output(out);
+    }
 }
 
 void cli_usage(const char *fmt, ...)

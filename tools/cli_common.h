@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <topomix/topomix.h>
 
+#include "internal.h" /* tmx__ofile */
+
 #define EXIT_USAGE 2
 
 extern const char *cli_prog; /* "topomix topo", for messages */
@@ -18,11 +20,18 @@ _Noreturn void cli_die(int code, const char *fmt, ...) __attribute__((format(pri
 _Noreturn void cli_die_status(tmx_status st);
 int cli_exit_code(tmx_status st);
 
-/* The output file of --output/--log (NULL or "-": standard output; append for resumed logs);
- * exits 2 naming the file when it cannot be opened. */
-FILE *cli_open_output(const char *path, int append);
-/* Flushes and closes it (not stdout); exits 1 when a write failed, so no result is silently lost. */
+/* Output files (-o/--output/--log) never destroy what was there: the data goes to a temporary file
+ * beside the target and replaces it only at cli_close_output, after the work succeeded; a process
+ * that exits before (an error, a signal) leaves the old file as it was. NULL or "-": standard
+ * output. Open failures exit 1 naming the file and the system's reason (2 for a directory). */
+FILE *cli_open_output(const char *path);
+/* Flushes and reports a write error at once (exit 1, naming the file and the reason). */
+void cli_check_output(FILE *out);
+/* Puts the file in place and closes it (stdout: flushes); exit 1 when a write failed. */
 void cli_close_output(FILE *out);
+/* The same with flags (TMX__OF_SYNC, TMX__OF_EARLY); the handle stays valid until closed. */
+tmx__ofile *cli_ofile_open(const char *path, unsigned flags);
+tmx__ofile *cli_ofile_of(FILE *f);
 /* A usage error: "PROG: message" then "Try 'PROG --help'." on stderr, exit 2. Never the whole
  * usage: the first line names the problem. */
 _Noreturn void cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

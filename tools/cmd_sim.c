@@ -1,6 +1,8 @@
-/* topomix sim — n agents running D-SGD and its relatives on one machine (REFERENCE.md §4–§6). */
+/* topomix sim — n agents running D-SGD and its relatives on one machine
+ * (docs/definitions.md §6–§11). */
 #include "cli_common.h"
 #include "commands.h"
+#include "sim_log.h"
 #include <topomix/sim.h>
 
 #include <getopt.h>
@@ -32,31 +34,37 @@ static void usage(FILE *f)
             "\n"
             "Algorithm:\n"
             "      --algo A          dsgd (adapt-then-combine) | dpsgd (combine-then-adapt) | dmsgd | vdmsgd |\n"
-            "                        qgdmsgd | psgd (exact average) | local | easgd | coop | gt (gradient tracking)\n"
+            "                        qgdmsgd | psgd (exact average) | local | easgd | coop |\n"
+            "                        gt (gradient tracking); the updates: docs/definitions.md section 6\n"
             "      --iters T         iterations (default 100)\n"
             "      --lr LR           step size (default 0.1)\n"
             "      --lr-schedule S   const (default) | step | cosine\n"
             "      --lr-decay F,...  step schedule: decay at these fractions of T (phases for consensus control)\n"
-            "      --lr-decay-factor F  multiply the step size by F at each decay (default 0.1)\n"
+            "      --lr-decay-factor F  multiply the step size by F in (0, 1] at each decay (default 0.1)\n"
             "      --warmup K        linear warm-up over the first K iterations\n"
-            "      --momentum BETA   dmsgd/vdmsgd/qgdmsgd (default 0.9)\n"
-            "      --qg-mu MU        qgdmsgd's mu (default: BETA)\n"
+            "      --momentum BETA   dmsgd/vdmsgd/qgdmsgd, in [0, 1) (default 0.9)\n"
+            "      --qg-mu MU        qgdmsgd's mu, in [0, 1) (default: BETA)\n"
             "      --batch B|full    minibatch per agent per step, sampled from the seed; full: whole shard\n"
             "      --period K        local/easgd/coop: communicate every K steps (default 4)\n"
-            "      --alpha A         easgd elasticity (default 0.1)\n"
+            "      --alpha A         easgd elasticity, 0 < A < 2/(N+1) (default 0.1)\n"
             "      --aux V           coop: auxiliary nodes (the topology then has N + V nodes)\n"
-            "      --init S          initial models S * N(0, 1), identical on every agent (default 0)\n"
+            "      --init S          initial models S * N(0, 1), identical on every agent; S = 0: zeros.\n"
+            "                        Default: zeros for logreg-nc and lsq-nc; for mlp, Glorot uniform weights\n"
+            "                        U(-a, a), a = sqrt(6/(fan_in + fan_out)) per layer, and zero biases\n"
             "      --consensus-target const:F | adaptive:F\n"
             "                        after each step, gossip until consensus <= F x (max uncontrolled distance\n"
             "                        of the phase | EMA of the mean local gradient norm^2)\n"
             "      --control-phases P,...  phases (0-based, split by --lr-decay) where control applies\n"
+            "                        (default: all)\n"
             "      --control-max-rounds R  cap on extra gossip rounds per step (default 1000)\n"
             "\n");
     fprintf(f,
             "Problem and data:\n"
             "      --problem P       logreg-nc | lsq-nc | mlp (default logreg-nc)\n"
             "      --data FILE       LIBSVM/SVMlight file (labels <= 0 -> -1 for binary problems)\n"
-            "      --partition P     contiguous (default) | shuffle | label-skew:ALPHA\n"
+            "      --partition P     contiguous (default) | shuffle | label-skew:ALPHA (per class,\n"
+            "                        Dirichlet(ALPHA) shares over the shards; a shard left empty gets one\n"
+            "                        sample of the largest shard). Every partition needs >= N samples.\n"
             "      --dim D           features (synthetic data, or to fix a LIBSVM file's d)\n"
             "      --samples M       synthetic samples per agent (default 200)\n"
             "      --hetero H        synthetic: shift of each shard's feature mean (default 0)\n"
@@ -64,7 +72,17 @@ static void usage(FILE *f)
             "      --classes C       synthetic classes for mlp (default 3)\n"
             "      --hidden H        mlp hidden units (default 16)\n"
             "      --reg LAMBDA      non-convex regulariser weight (default 1e-3)\n"
-            "\n" CLI_TOPO_HELP
+            "\n"
+            "Topology:\n"
+            "      --topology NAME   a family of 'topomix topo --list' (complete ring dring star grid torus\n"
+            "                        hypercube er exp onepeer-exp onepeer-hypercube bipartite-exp matching\n"
+            "                        base-k equistatic equidyn; periodic and random ones give W^(k) at\n"
+            "                        iteration k) or file:PATH, a Matrix Market matrix over N (+ V) nodes\n"
+            "      --seed S          seeds, each through its own stream: the random topologies' draws, the\n"
+            "                        synthetic data, the shuffle and label-skew partitions, the minibatch\n"
+            "                        samples and the initial models (default 1). Same seed, same log.\n"
+            "  The options below are those of topomix topo (--seed as above; --step does not apply).\n"
+            CLI_TOPO_HELP
             "\n"
             "Output and runs:\n"
             "      --log FILE        metrics log (default standard output)\n"
@@ -91,34 +109,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void log_header(FILE *f, int json)
-{
-    if (!json) fputs("iter,loss,grad_norm2,consensus,accuracy,gossip_rounds,messages,bytes_sent,lr\n", f);
-}
-
-static void log_row(FILE *f, int json, const tmx_sim_metrics *m)
-{
-    if (json) {
-        fprintf(f, "{\"iter\":%lld,\"loss\":", (long long)m->iter);
-        json_num(f, m->loss);
-        fputs(",\"grad_norm2\":", f);
-        json_num(f, m->grad_norm2);
-        fputs(",\"consensus\":", f);
-        json_num(f, m->consensus);
-        fputs(",\"accuracy\":", f);
-        json_num(f, m->accuracy);
-        fprintf(f, ",\"gossip_rounds\":%lld,\"messages\":%lld,\"bytes_sent\":%.17g,\"lr\":", (long long)m->gossip_rounds,
-                (long long)m->messages, m->bytes_sent);
-        json_num(f, m->lr);
-        fputs("}\n", f);
-    } else {
-        fprintf(f, "%lld,%.17g,%.17g,%.17g,", (long long)m->iter, m->loss, m->grad_norm2, m->consensus);
-        if (isfinite(m->accuracy)) fprintf(f, "%.17g", m->accuracy);
-        fprintf(f, ",%lld,%lld,%.17g,%.17g\n", (long long)m->gossip_rounds, (long long)m->messages, m->bytes_sent, m->lr);
-    }
-    fflush(f);
 }
 
 static void progress(int64_t k, int64_t T, double loss)
@@ -231,12 +221,18 @@ int cmd_sim(int argc, char **argv)
         case OPT_DECAYF: cfg.decay_factor = cli_double("--lr-decay-factor", optarg); break;
         case OPT_WARMUP: cfg.warmup = cli_int("--warmup", optarg, 0, (int64_t)1 << 40); break;
         case OPT_MOMENTUM: cfg.momentum = cli_double("--momentum", optarg); break;
-        case OPT_QGMU: cfg.qg_mu = cli_double("--qg-mu", optarg); break;
+        case OPT_QGMU:
+            cfg.qg_mu = cli_double("--qg-mu", optarg);
+            if (!(cfg.qg_mu >= 0.0 && cfg.qg_mu < 1.0)) cli_usage("--qg-mu must be in [0, 1), got %s", optarg);
+            break;
         case OPT_BATCH: cfg.batch = strcmp(optarg, "full") == 0 ? 0 : cli_int("--batch", optarg, 1, 1 << 24); break;
         case OPT_PERIOD: cfg.period = cli_int("--period", optarg, 1, (int64_t)1 << 40); break;
         case OPT_ALPHA: cfg.alpha = cli_double("--alpha", optarg); break;
         case OPT_AUX: cfg.aux = cli_int("--aux", optarg, 0, 1 << 20); break;
-        case OPT_INIT: cfg.init_scale = cli_double("--init", optarg); break;
+        case OPT_INIT:
+            cfg.init_scale = cli_double("--init", optarg);
+            if (!(cfg.init_scale >= 0.0)) cli_usage("--init must be >= 0, got %s", optarg);
+            break;
         case OPT_CTARGET: {
             const char *colon = strchr(optarg, ':');
             if (!colon) cli_usage("--consensus-target expects const:F or adaptive:F, got '%s'", optarg);
@@ -290,6 +286,10 @@ int cmd_sim(int argc, char **argv)
     if (!c.name) cli_usage("--topology NAME is required (see topomix topo --list)");
     if (!c.have_n) cli_usage("-n N (number of agents) is required");
     if (ckpt_every && !ckpt) cli_usage("--checkpoint-every needs --checkpoint FILE");
+    if (logpath && strcmp(logpath, "-") && ckpt && tmx__ofile_same(logpath, ckpt))
+        cli_usage("--log and --checkpoint name the same file (%s)", logpath);
+    if (logpath && strcmp(logpath, "-") && resume && tmx__ofile_same(logpath, resume))
+        cli_usage("--log and --resume name the same file (%s)", logpath);
     if (data && (sp.hetero != 0.0)) cli_usage("--hetero applies to synthetic data, not --data");
     int64_t n = c.par.n;
 
@@ -319,13 +319,20 @@ int cmd_sim(int argc, char **argv)
     cli_topo tc = c;
     tc.par.n = n + cfg.aux;
     tmx_topo *topo = cli_topo_new(&tc);
+    if ((st = tmx_topo_check_mixing(topo, 0, 0)) != TMX_OK) cli_die_status(st); /* a diverging run helps no one */
     cfg.seed = c.par.seed;
     tmx_sim *s = NULL;
     if ((st = tmx_sim_new(&cfg, topo, &D, &P, &s)) != TMX_OK) cli_die_status(st);
     if (resume && (st = tmx_sim_load(s, resume)) != TMX_OK) cli_die_status(st);
 
-    FILE *log = cli_open_output(logpath, resume != NULL);
-    if (!resume) log_header(log, json);
+    const char *ckpath = ckpt ? ckpt : "topomix-sim.ckpt"; /* also where an interrupt saves */
+    /* a checkpoint that cannot be written is found now, not at the first save hours later */
+    if ((st = tmx_sim_checkpoint_writable(ckpath)) != TMX_OK) {
+        if (ckpt) cli_die_status(st);
+        /* without --checkpoint only an interrupt would write one: say so then */
+    }
+    sim_log log;
+    sim_log_open(&log, logpath, json, resume ? tmx_sim_iter(s) : -1);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -334,19 +341,20 @@ int cmd_sim(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     int bar = !quiet && isatty(STDERR_FILENO);
     tmx_sim_metrics m;
-    int rc = 0;
+    int rc = 0, have_m = 0;
     int64_t start = tmx_sim_iter(s);
     double t0 = now();
     if (start == 0) {
         if ((st = tmx_sim_metrics_get(s, &m)) != TMX_OK) cli_die_status(st);
-        log_row(log, json, &m);
+        have_m = 1;
+        sim_log_row(&log, &m);
     }
     while (tmx_sim_iter(s) < cfg.iters) {
         st = tmx_sim_step(s);
         int64_t k = tmx_sim_iter(s);
         if (st == TMX_ENOCONV) {
             if (bar) fputc('\n', stderr);
-            fflush(log);
+            sim_log_commit(&log); /* the rows show the divergence: keep them */
             fprintf(stderr, "topomix sim: %s\n", tmx_last_error());
             rc = 3;
             break;
@@ -354,29 +362,40 @@ int cmd_sim(int argc, char **argv)
         if (st != TMX_OK) cli_die_status(st);
         if (k % log_every == 0 || k == cfg.iters) {
             if ((st = tmx_sim_metrics_get(s, &m)) != TMX_OK) {
-                fflush(log);
+                sim_log_commit(&log);
                 fprintf(stderr, "topomix sim: %s\n", tmx_last_error());
                 rc = 3;
                 break;
             }
-            log_row(log, json, &m);
+            have_m = 1;
+            sim_log_row(&log, &m);
             if (bar) progress(k, cfg.iters, m.loss);
         }
-        if (ckpt && ckpt_every && k % ckpt_every == 0 && (st = tmx_sim_save(s, ckpt)) != TMX_OK) cli_die_status(st);
+        if (ckpt && ckpt_every && k % ckpt_every == 0) {
+            sim_log_commit(&log); /* the log first: after a crash it never lags behind the checkpoint */
+            if ((st = tmx_sim_save(s, ckpt)) != TMX_OK) cli_die_status(st);
+        }
         if (stop_signal) {
-            const char *path = ckpt ? ckpt : "topomix-sim.ckpt";
-            fflush(log);
             if (bar) fputc('\n', stderr);
-            st = tmx_sim_save(s, path);
-            fprintf(stderr, "topomix sim: interrupted at iteration %lld; %s %s (resume with --resume %s)\n", (long long)k,
-                    st == TMX_OK ? "checkpoint written to" : "could not write checkpoint", path, path);
-            rc = stop_signal == SIGINT ? 130 : 143;
+            sim_log_commit(&log);
+            st = tmx_sim_save(s, ckpath);
+            if (st != TMX_OK) {
+                fprintf(stderr, "topomix sim: interrupted at iteration %lld; could not write the checkpoint: %s\n",
+                        (long long)k, tmx_last_error());
+                sim_log_close(&log);
+                rc = 1;
+            } else {
+                fprintf(stderr, "topomix sim: interrupted at iteration %lld; checkpoint written to %s (resume with --resume %s)\n",
+                        (long long)k, ckpath, ckpath);
+                rc = stop_signal == SIGINT ? 130 : 143;
+            }
             break;
         }
     }
+    if (rc == 0 && !have_m && (st = tmx_sim_metrics_get(s, &m)) != TMX_OK) cli_die_status(st); /* nothing left to run */
     double dt = now() - t0;
-    if (bar) fputc('\n', stderr);
-    cli_close_output(log);
+    if (bar && rc == 0) fputc('\n', stderr);
+    if (log.f) sim_log_close(&log);
     if (rc == 0 && !quiet) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);

@@ -3,6 +3,7 @@
 #define TMX_INTERNAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <topomix/csr.h>
 #include <topomix/error.h>
@@ -28,10 +29,20 @@ int tmx__is_pow2(int64_t n);          /* n ≥ 1 and a power of two */
 int tmx__ceil_log2(int64_t n);        /* smallest τ with 2^τ ≥ n (n ≥ 1); 0 for n = 1 */
 int64_t tmx__mod(int64_t a, int64_t n); /* a mod n in [0, n) for n > 0 */
 
-/* Memory guard: TMX_OK when `bytes` (with overflow already checked by the caller through
- * tmx__mul_size) can be allocated on this machine: at most the physical memory. Otherwise
- * TMX_ENOMEM with a message naming `what` and the estimate. */
+/* Memory guard: TMX_OK when `bytes` more (the peak of what the caller is about to allocate, all
+ * arrays alive at once) fit in the memory available now: MemAvailable of /proc/meminfo, or what
+ * the cgroup's limit leaves (v2 memory.max - memory.current, v1 memory.limit_in_bytes - usage) when
+ * lower, or the physical memory when neither is known. The environment variable
+ * TOPOMIX_MEMORY_LIMIT (a whole number of bytes, optionally with a K, M, G or T suffix, binary)
+ * caps the whole process as a cgroup would: what it leaves is the limit minus the process's resident
+ * memory. Otherwise TMX_ENOMEM, one line: "<what> needs 2.24 GiB, more than the 1.5 GiB of memory
+ * available"; TMX_EINVAL naming the variable when TOPOMIX_MEMORY_LIMIT is not such a size. Without
+ * the variable, requests under 16 MiB pass unread. */
 tmx_status tmx__check_bytes(double bytes, const char *what);
+/* Bytes that holding `count` matrices built by tmx_topo_weights of t adds at its peak (each W, and
+ * the temporaries of building one: the graph pattern, the lazy step's matrix). */
+struct tmx_topo;
+double tmx__topo_weights_bytes(const struct tmx_topo *t, int64_t count);
 /* a*b with overflow reported as SIZE_MAX. */
 size_t tmx__mul_size(size_t a, size_t b);
 
@@ -47,6 +58,39 @@ void *tmx__alloc_big(size_t bytes, int zero);
 uint64_t tmx__mix64(uint64_t x);
 /* The 32-bit seed that seeds GSL's generator for (seed, stream, step). */
 unsigned long tmx__derive_seed(uint64_t seed, uint64_t stream, uint64_t step);
+
+/* Output files that never destroy what was there (ofile.c): the data goes to a temporary file beside
+ * the target, renamed over it by commit; a target that is not a regular file (/dev/null, a FIFO) is
+ * written through; a directory is refused (TMX_EINVAL). Open and write failures are TMX_ESYS naming
+ * the file and the system's reason. Usage:
+ *     tmx__ofile o;  TMX_TRY(tmx__ofile_open(&o, path, flags));  fprintf(o.f, ...);
+ *     st = tmx__ofile_close(&o);   (commit + close)   or   tmx__ofile_abort(&o);  (old file kept)
+ * After a commit the stream stays open, now writing the named file (a log that grows). */
+enum {
+    TMX__OF_BINARY = 1, /* fopen mode "wb" */
+    TMX__OF_SYNC = 2,   /* fsync the file before the rename, and the directory after it */
+    TMX__OF_EARLY = 4   /* when nothing exists at the target, name the file at once (a log) */
+};
+typedef struct tmx__ofile {
+    FILE *f;      /* write here */
+    int fd;
+    unsigned flags;
+    int kind, committed, failed;
+    char *path;    /* as given, for messages */
+    char *target;  /* the path renamed over: symbolic links resolved */
+    char *tmpname; /* the temporary's name, while it has one */
+} tmx__ofile;
+tmx_status tmx__ofile_open(tmx__ofile *o, const char *path, unsigned flags);
+/* Flushes, and reports a write error (full disk, EIO) as soon as it happened. */
+tmx_status tmx__ofile_check(tmx__ofile *o);
+/* Flushes (fsync with TMX__OF_SYNC) and puts the file in place; writing may continue. */
+tmx_status tmx__ofile_commit(tmx__ofile *o);
+/* Commit, then close; on failure the target keeps its old content. Resets o. */
+tmx_status tmx__ofile_close(tmx__ofile *o);
+/* Closes without committing: the target keeps its old content. Resets o; safe on a reset o. */
+void tmx__ofile_abort(tmx__ofile *o);
+/* Whether two paths name the same file (existing: same inode; new: same directory and name). */
+int tmx__ofile_same(const char *a, const char *b);
 
 /* Row-by-row CSR builder. Usage:
  *     tmx__builder b;  TMX_TRY(tmx__builder_begin(&b, W, n, cap));

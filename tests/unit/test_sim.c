@@ -1,5 +1,5 @@
 /* Simulator tests: every algorithm against an independent dense re-implementation of the update
- * rules of REFERENCE.md §5 on tiny problems (3–4 agents, 2 features, a few iterations, full
+ * rules of docs/definitions.md §6 on tiny problems (3–4 agents, 2 features, a few iterations, full
  * batches), the special cases that must coincide, the Cooperative-SGD identity, gradient tracking's
  * exactness under heterogeneous data, consensus control, checkpoints and determinism. */
 #include <criterion/criterion.h>
@@ -299,7 +299,7 @@ Test(sim, special_cases_of_cooperative_sgd_coincide)
     same(a, b, 4, "dsgd on complete = psgd");
 }
 
-/* ---- the Cooperative-SGD identity (seed 003) --------------------------------------------------- */
+/* ---- the Cooperative-SGD identity (docs/definitions.md §6) ----------------------------------- */
 
 Test(sim, cooperative_sgd_average_model_moves_by_m_over_m_plus_v_times_the_mean_gradient)
 {
@@ -553,8 +553,77 @@ Test(sim, resuming_from_a_checkpoint_is_bit_identical)
     tmx_partition P;
     tmx_sim *s = synth_sim(&cfg, "matching", 8, &t, &ds, &P);
     cr_assert_eq(tmx_sim_load(s, path), TMX_EINVAL);
-    cr_assert(strstr(tmx_last_error(), "another configuration") != NULL, "%s", tmx_last_error());
+    /* the first field that differs, both values (the checkpoint was vdmsgd's, lr 0.1) */
+    cr_assert(strstr(tmx_last_error(), "algo=vdmsgd, this run has algo=dsgd") != NULL, "%s", tmx_last_error());
     cr_assert_eq(tmx_sim_load(s, "/nonexistent/ckpt"), TMX_EIO);
+    free_all(s, t, &ds, &P);
+    remove(path);
+}
+
+/* Reads a whole file into a malloc'd buffer. */
+static unsigned char *slurp(const char *path, long *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f);
+    fseek(f, 0, SEEK_END);
+    *len = ftell(f);
+    rewind(f);
+    unsigned char *b = malloc((size_t)*len);
+    cr_assert(fread(b, 1, (size_t)*len, f) == (size_t)*len);
+    fclose(f);
+    return b;
+}
+
+static void spit(const char *path, const unsigned char *b, long len)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert(f);
+    cr_assert(fwrite(b, 1, (size_t)len, f) == (size_t)len);
+    fclose(f);
+}
+
+Test(sim, a_corrupt_or_truncated_checkpoint_is_refused_and_the_state_is_kept)
+{
+    char path[] = "/tmp/topomix-test-ckbad-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    tmx_sim_config cfg;
+    tmx_sim_config_init(&cfg);
+    cfg.algo = TMX_ALGO_DMSGD;
+    tmx_topo *t;
+    tmx_dataset ds;
+    tmx_partition P;
+    tmx_sim *s = synth_sim(&cfg, "ring", 4, &t, &ds, &P);
+    run_steps(s, 7);
+    cr_assert_eq(tmx_sim_save(s, path), TMX_OK, "%s", tmx_last_error());
+    long len;
+    unsigned char *good = slurp(path, &len);
+    run_steps(s, 3);
+    double before[20];
+    memcpy(before, tmx_sim_model(s, 2), sizeof before);
+    /* every single-byte change is caught: in the header (a field or the CRC), counters or state */
+    for (long at = 8; at < len; at += len / 37 + 1) {
+        unsigned char *bad = malloc((size_t)len);
+        memcpy(bad, good, (size_t)len);
+        bad[at] ^= 0x10;
+        spit(path, bad, len);
+        tmx_status st = tmx_sim_load(s, path);
+        cr_assert(st == TMX_EPARSE || st == TMX_EINVAL, "byte %ld changed: status %d", at, st);
+        cr_assert_eq(tmx_sim_iter(s), 10, "byte %ld: a failed load changed the iteration", at);
+        cr_assert(!memcmp(before, tmx_sim_model(s, 2), sizeof before), "byte %ld: a failed load changed a model", at);
+        free(bad);
+    }
+    spit(path, good, len - 1);
+    cr_assert_eq(tmx_sim_load(s, path), TMX_EPARSE);
+    cr_assert(strstr(tmx_last_error(), "truncated") != NULL, "%s", tmx_last_error());
+    spit(path, good, len);
+    cr_assert_eq(tmx_sim_load(s, path), TMX_OK, "%s", tmx_last_error());
+    cr_assert_eq(tmx_sim_iter(s), 7);
+    /* a directory is neither written nor read as a checkpoint */
+    cr_assert_eq(tmx_sim_save(s, "/tmp"), TMX_EINVAL);
+    cr_assert_eq(tmx_sim_load(s, "/tmp"), TMX_EIO);
+    free(good);
     free_all(s, t, &ds, &P);
     remove(path);
 }

@@ -1,4 +1,5 @@
-/* topomix simulator — n agents running D-SGD and its relatives in one process (REFERENCE.md §4–§6).
+/* topomix simulator — n agents running D-SGD and its relatives in one process
+ * (docs/definitions.md §6–§11).
  *
  * Agent state X is d × n, column-major: agent i's model is the contiguous column X[i·d .. i·d+d−1]
  * (Cooperative-SGD notation X ← X W). Gossip computes x_i ← Σ_j w_ij x_j with the sparse W^(k) of
@@ -53,19 +54,20 @@ typedef struct tmx_sim_config {
     int64_t iters;       /* T ≥ 1 */
     double lr;           /* γ > 0 */
     double momentum;     /* β in [0, 1) */
-    double qg_mu;        /* μ of QG-DmSGD; < 0 means μ = β */
+    double qg_mu;        /* μ of QG-DmSGD in [0, 1); < 0 means μ = β */
     double reg;          /* λ ≥ 0 */
     int64_t hidden;      /* MLP hidden units ≥ 1 */
     int64_t batch;       /* B ≥ 1, or 0 for the full shard (deterministic) */
     uint64_t seed;
     int64_t period;      /* local/easgd/coop τ_c ≥ 1 */
-    double alpha;        /* easgd α > 0 */
+    double alpha;        /* easgd α in (0, 2/(n+1)) */
     int64_t aux;         /* coop: auxiliary variables v ≥ 0 (the topology then has n + v nodes) */
-    double init_scale;   /* x_i(0) = init_scale · N(0, 1) (same for every agent); 0: x_i = 0 */
+    double init_scale;   /* x_i(0) = init_scale · N(0, 1) (same for every agent); 0: x_i = 0; −1 (the
+                          * default): the problem's own, zeros or Glorot uniform for the MLP */
     tmx_schedule schedule;
     double decay_at[TMX_SIM_MAX_DECAYS]; /* fractions of T in (0, 1), increasing */
     int ndecay;
-    double decay_factor; /* multiply γ by this at each decay (default 0.1) */
+    double decay_factor; /* multiply γ by this, in (0, 1], at each decay (default 0.1) */
     int64_t warmup;      /* linear warm-up iterations */
     tmx_control control;
     double control_factor;
@@ -131,10 +133,20 @@ TMX_API double tmx_sim_traffic_bytes(const tmx_sim *s);
 TMX_API void tmx_sim_times(const tmx_sim *s, double *step, double *gradients);
 
 /* Checkpoint: every piece of state that the next iterations read, so that resuming gives a result
- * bit-identical to an uninterrupted run. The file records the configuration's fingerprint; load
- * refuses (TMX_EINVAL) a checkpoint written for another configuration. */
-TMX_API tmx_status tmx_sim_save(const tmx_sim *s, const char *path);
+ * bit-identical to an uninterrupted run. The file carries a CRC-32 and a header of the fields that
+ * shape the trajectory (options, topology parameters, CRC-32s of the data, the partition and the
+ * mixing matrices). Save writes a temporary file beside `path`, fsyncs it and renames it over the old
+ * checkpoint (a device such as /dev/null is written through); TMX_ESYS when the system refuses a
+ * write, naming the file and the reason. Load refuses (TMX_EINVAL) a checkpoint written for another
+ * run, naming the first field that differs, or one past this run's iterations; TMX_EPARSE for a
+ * corrupt or truncated file, TMX_EIO for a missing one. A failed load leaves the simulation as it
+ * was. With a constant step size the iteration count is not part of the trajectory: a finished run
+ * resumes with a larger cfg.iters. */
+TMX_API tmx_status tmx_sim_save(tmx_sim *s, const char *path);
 TMX_API tmx_status tmx_sim_load(tmx_sim *s, const char *path);
+/* TMX_OK when a checkpoint could be written at `path` (its directory accepts a new file; nothing is
+ * written); otherwise the error tmx_sim_save would give. Cheap: checked before a long run. */
+TMX_API tmx_status tmx_sim_checkpoint_writable(const char *path);
 
 #ifdef __cplusplus
 }
