@@ -1,6 +1,7 @@
 /* topomix — sparse square matrices (CSR): construction, products, validation. */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,9 @@ tmx_status tmx_csr_from_triplets(tmx_csr *W, int64_t n, int64_t count, const int
         if (!isfinite(tv[e]))
             return tmx__error(TMX_EINVAL, "csr_from_triplets: entry %lld is not finite", (long long)e);
     }
+    /* the row starts and the order beside the matrix built (row pointers, columns and values) */
+    st = tmx__check_bytes(16.0 * ((double)n + 1.0) + 24.0 * (double)count, "csr_from_triplets");
+    if (st != TMX_OK) return st;
     start = calloc((size_t)n + 1, sizeof *start);
     order = malloc((size_t)(count ? count : 1) * sizeof *order);
     if (!start || !order) {
@@ -448,6 +452,81 @@ tmx_status tmx_csr_validate(const tmx_csr *W, double tol, tmx_validation *v)
     v->connected = tmx_csr_is_connected(W);
     free(colsum);
     free(outdeg);
+    return TMX_OK;
+}
+
+/* Root of i in the union-find forest, halving the path on the way. */
+static int64_t uf_find(int64_t *parent, int64_t i)
+{
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+/* Connected components of the undirected graph of W's off-diagonal nonzeros; -1 when out of
+ * memory. For a doubly stochastic W these are also its strongly connected components: a doubly
+ * stochastic matrix that is reducible is a permuted direct sum (the block an upper block-triangular
+ * form puts above the diagonal carries the row sums of the first block minus its column sums, zero),
+ * so no edge joins two strong components. */
+static int64_t components(const tmx_csr *W)
+{
+    int64_t *parent = malloc((size_t)W->n * sizeof *parent), count = W->n;
+    if (!parent) return -1;
+    for (int64_t i = 0; i < W->n; i++) parent[i] = i;
+    for (int64_t i = 0; i < W->n; i++)
+        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) {
+            int64_t a = uf_find(parent, i), b = uf_find(parent, W->col[e]);
+            if (a != b && W->val[e] != 0.0) parent[a] = b, count--;
+        }
+    free(parent);
+    return count;
+}
+
+tmx_status tmx_csr_check_mixing(const tmx_csr *W, double tol, unsigned flags)
+{
+    static const char head[] = "W is not a mixing matrix";
+    tmx_validation v;
+    tmx_status st = tmx_csr_validate(W, tol, &v);
+    if (st != TMX_OK) return st;
+    int64_t n = W->n;
+    if (n < 1) return tmx__error(TMX_EINVAL, "%s: it is empty (n = 0)", head);
+    /* nonzeros in the longest row or column: the degrees count off-diagonal ones, plus the diagonal */
+    int64_t L = (v.max_in_degree > v.max_out_degree ? v.max_in_degree : v.max_out_degree) + 1;
+    double lim = fmax(tol, 2.0 * (double)L * DBL_EPSILON);
+    if (!v.nonnegative)
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++)
+                if (W->val[e] < 0.0)
+                    return tmx__error(TMX_EINVAL, "%s: entry (%lld, %lld) = %.15g is negative", head, (long long)i + 1,
+                                      (long long)W->col[e] + 1, W->val[e]);
+    /* the sums are formed in the order tmx_csr_validate forms them, so they are the same numbers */
+    if (v.max_row_error > lim)
+        for (int64_t i = 0; i < n; i++) {
+            double s = 0.0;
+            for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) s += W->val[e];
+            if (fabs(s - 1.0) > lim)
+                return tmx__error(TMX_EINVAL, "%s: row %lld sums to %.15g (must be 1 within %.3g)", head,
+                                  (long long)i + 1, s, lim);
+        }
+    if (v.max_col_error > lim) {
+        double *colsum = calloc((size_t)n, sizeof *colsum);
+        if (!colsum) return tmx__error(TMX_ENOMEM, "check_mixing: out of memory");
+        for (int64_t e = 0; e < W->nnz; e++) colsum[W->col[e]] += W->val[e];
+        for (int64_t j = 0; j < n; j++)
+            if (fabs(colsum[j] - 1.0) > lim) {
+                st = tmx__error(TMX_EINVAL, "%s: column %lld sums to %.15g (must be 1 within %.3g)", head,
+                                (long long)j + 1, colsum[j], lim);
+                break;
+            }
+        free(colsum);
+        if (st != TMX_OK) return st;
+    }
+    if ((flags & TMX_MIXING_CONNECTED) && !v.connected) {
+        int64_t c = components(W);
+        if (c < 0) return tmx__error(TMX_ENOMEM, "check_mixing: out of memory");
+        if (c == 1) /* weakly but not strongly connected: possible only through entries of rounding size */
+            return tmx__error(TMX_EINVAL, "%s: the graph of W is not strongly connected", head);
+        return tmx__error(TMX_EINVAL, "%s: the graph of W is disconnected (%lld components)", head, (long long)c);
+    }
     return TMX_OK;
 }
 

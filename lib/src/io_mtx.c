@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <topomix/io.h>
 
 typedef struct reader {
@@ -19,13 +20,19 @@ typedef struct reader {
     long lineno;
 } reader;
 
-/* Next line that is neither blank nor a comment; NULL at end of file. Strips CR/LF. */
-static char *next_data_line(reader *r)
+/* Next line that is neither blank nor a comment; NULL at end of file, or with *nul set at a line
+ * holding a NUL byte (which would end the line early for every parser below). Strips CR/LF. */
+static char *next_data_line(reader *r, int *nul)
 {
+    *nul = 0;
     for (;;) {
         ssize_t len = getline(&r->line, &r->cap, r->f);
         if (len < 0) return NULL;
         r->lineno++;
+        if (memchr(r->line, '\0', (size_t)len)) {
+            *nul = 1;
+            return NULL;
+        }
         while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r')) r->line[--len] = '\0';
         char *s = r->line;
         while (isspace((unsigned char)*s)) s++;
@@ -63,12 +70,45 @@ static int only_space(const char *s)
     return *s == '\0';
 }
 
+/* Triplet arrays grown as entries are read, so that a header's count never allocates more than
+ * the file holds. */
+typedef struct triplets {
+    int64_t *i, *j;
+    double *v;
+    int64_t cap;
+} triplets;
+
+/* Room for `need` triplets (need <= most, the declared count), doubling up to `most`. */
+static int triplets_reserve(triplets *t, int64_t need, int64_t most)
+{
+    if (need <= t->cap) return 1;
+    int64_t c = t->cap ? t->cap : most < 4096 ? most : 4096;
+    while (c < need) c = c > most / 2 ? most : 2 * c;
+    int64_t *i = realloc(t->i, (size_t)c * sizeof *i);
+    if (i) t->i = i;
+    int64_t *j = i ? realloc(t->j, (size_t)c * sizeof *j) : NULL;
+    if (j) t->j = j;
+    double *v = j ? realloc(t->v, (size_t)c * sizeof *v) : NULL;
+    if (v) t->v = v, t->cap = c;
+    return v != NULL;
+}
+
+/* Bytes left to read in f when it is a regular file, else -1 (a pipe, a memory stream). */
+static double bytes_left(FILE *f)
+{
+    struct stat sb;
+    int fd = fileno(f);
+    off_t pos = fd >= 0 ? ftello(f) : -1;
+    if (fd < 0 || pos < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return -1.0;
+    return sb.st_size > pos ? (double)(sb.st_size - pos) : 0.0;
+}
+
 tmx_status tmx_mm_read(FILE *f, tmx_csr *W)
 {
     tmx_status st = TMX_OK;
     reader r = {f, NULL, 0, 0};
-    int64_t *ti = NULL, *tj = NULL;
-    double *tv = NULL;
+    triplets tr = {0};
+    int nul = 0;
     char fmt[32] = "", field[32] = "", sym[32] = "", obj[32] = "", banner[32] = "";
     tmx_csr_destroy(W);
 
@@ -78,7 +118,13 @@ tmx_status tmx_mm_read(FILE *f, tmx_csr *W)
         st = tmx__error(TMX_EPARSE, "matrix market: empty file (no %%%%MatrixMarket header)");
         goto cleanup;
     }
-    if (sscanf(r.line, "%31s %31s %31s %31s %31s", banner, obj, fmt, field, sym) != 5 ||
+    if (memchr(r.line, '\0', (size_t)len)) {
+        st = tmx__error(TMX_EPARSE, "matrix market: NUL byte in line 1 (not a text file?)");
+        goto cleanup;
+    }
+    /* a UTF-8 byte order mark, as some Windows editors write, is not part of the banner */
+    const char *head = strncmp(r.line, "\xEF\xBB\xBF", 3) == 0 ? r.line + 3 : r.line;
+    if (sscanf(head, "%31s %31s %31s %31s %31s", banner, obj, fmt, field, sym) != 5 ||
         strcmp(banner, "%%MatrixMarket") != 0 || strcasecmp(obj, "matrix") != 0) {
         st = tmx__error(TMX_EPARSE, "matrix market: line 1 is not a '%%%%MatrixMarket matrix FORMAT FIELD SYMMETRY' header");
         goto cleanup;
@@ -98,8 +144,12 @@ tmx_status tmx_mm_read(FILE *f, tmx_csr *W)
         goto cleanup;
     }
 
-    char *s = next_data_line(&r);
+    char *s = next_data_line(&r, &nul);
     long long rows, cols, count = 0;
+    if (nul) {
+        st = tmx__error(TMX_EPARSE, "matrix market: NUL byte in line %ld (not a text file?)", r.lineno);
+        goto cleanup;
+    }
     if (!s || !parse_int(&s, &rows) || !parse_int(&s, &cols) || (coordinate && !parse_int(&s, &count)) ||
         !only_space(s)) {
         st = tmx__error(TMX_EPARSE, "matrix market: line %ld: expected the size line '%s'", r.lineno,
@@ -127,21 +177,27 @@ tmx_status tmx_mm_read(FILE *f, tmx_csr *W)
     }
     /* an array file holds every entry: decide the size in floating point before any conversion */
     double entries = coordinate ? (double)count : maxcount;
-    double stored_d = symmetric ? 2.0 * entries : entries;
-    TMX_TRY(tmx__check_bytes((double)(n + 1) * 8 + stored_d * 48, "matrix market file's matrix"));
-    if (!coordinate) count = (long long)maxcount; /* fits: it passed the memory check */
-    int64_t stored = symmetric ? 2 * (int64_t)count : (int64_t)count;
-    ti = malloc((size_t)(stored ? stored : 1) * sizeof *ti);
-    tj = malloc((size_t)(stored ? stored : 1) * sizeof *tj);
-    tv = malloc((size_t)(stored ? stored : 1) * sizeof *tv);
-    if (!ti || !tj || !tv) {
-        st = tmx__error(TMX_ENOMEM, "matrix market: out of memory for %lld entries", count);
+    /* each entry takes a line of at least "1 1 1" or "1", and a newline unless it is the last */
+    double left = bytes_left(f), most = floor((left + 1.0) / (coordinate ? 6.0 : 2.0));
+    if (left >= 0.0 && entries > most) {
+        st = tmx__error(TMX_EPARSE, "matrix market: line %ld: %.0f entries declared, but the %.0f bytes after "
+                        "this line hold %.0f at most", r.lineno, entries, left, most);
         goto cleanup;
     }
+    /* the peak: the triplets (24 bytes an entry), then from_triplets' order (8) and the matrix (16),
+     * with its row starts and the matrix's row pointers (8 bytes a row each); a symmetric entry off
+     * the diagonal is stored twice */
+    double stored_d = symmetric ? 2.0 * entries : entries;
+    TMX_TRY(tmx__check_bytes(16.0 * ((double)n + 1.0) + 48.0 * stored_d, "matrix market file's matrix"));
+    if (!coordinate) count = (long long)maxcount; /* fits: it passed the memory check */
+    int64_t stored = symmetric ? 2 * (int64_t)count : (int64_t)count;
     int64_t q = 0, ai = 0, aj = 0; /* array position: row ai of column aj */
     for (long long e = 0; e < count; e++) {
-        if (!(s = next_data_line(&r))) {
-            st = tmx__error(TMX_EPARSE, "matrix market: truncated: %lld entries declared, %lld found", count, e);
+        if (!(s = next_data_line(&r, &nul))) {
+            if (nul)
+                st = tmx__error(TMX_EPARSE, "matrix market: NUL byte in line %ld (not a text file?)", r.lineno);
+            else
+                st = tmx__error(TMX_EPARSE, "matrix market: truncated: %lld entries declared, %lld found", count, e);
             goto cleanup;
         }
         long long i, j;
@@ -174,19 +230,27 @@ tmx_status tmx_mm_read(FILE *f, tmx_csr *W)
                             r.lineno, i + 1, j + 1);
             goto cleanup;
         }
-        ti[q] = i, tj[q] = j, tv[q] = v, q++;
-        if (symmetric && i != j) ti[q] = j, tj[q] = i, tv[q] = v, q++;
+        if (!triplets_reserve(&tr, q + (symmetric && i != j ? 2 : 1), stored)) {
+            st = tmx__error(TMX_ENOMEM, "matrix market: line %ld: out of memory for %lld entries", r.lineno, (long long)q);
+            goto cleanup;
+        }
+        tr.i[q] = i, tr.j[q] = j, tr.v[q] = v, q++;
+        if (symmetric && i != j) tr.i[q] = j, tr.j[q] = i, tr.v[q] = v, q++;
     }
-    if ((s = next_data_line(&r)) != NULL) {
+    if ((s = next_data_line(&r, &nul)) != NULL) {
         st = tmx__error(TMX_EPARSE, "matrix market: line %ld: more entries than the %lld declared", r.lineno, count);
         goto cleanup;
     }
-    st = tmx_csr_from_triplets(W, n, q, ti, tj, tv);
+    if (nul) {
+        st = tmx__error(TMX_EPARSE, "matrix market: NUL byte in line %ld (not a text file?)", r.lineno);
+        goto cleanup;
+    }
+    st = tmx_csr_from_triplets(W, n, q, tr.i, tr.j, tr.v);
 cleanup:
     free(r.line);
-    free(ti);
-    free(tj);
-    free(tv);
+    free(tr.i);
+    free(tr.j);
+    free(tr.v);
     return st;
 }
 
@@ -194,6 +258,12 @@ tmx_status tmx_mm_read_file(const char *path, tmx_csr *W)
 {
     FILE *f = fopen(path, "r");
     if (!f) return tmx__error(TMX_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) { /* fopen opens a directory for reading */
+        fclose(f);
+        tmx_csr_destroy(W);
+        return tmx__error(TMX_EIO, "%s is a directory, not a Matrix Market file", path);
+    }
     tmx_status st = tmx_mm_read(f, W);
     fclose(f);
     if (st != TMX_OK) {

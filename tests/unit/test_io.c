@@ -13,6 +13,7 @@
 #include <topomix/csr.h>
 #include <topomix/error.h>
 #include <topomix/io.h>
+#include <unistd.h>
 
 #ifndef TMX_TEST_DATA
 #error "TMX_TEST_DATA (the absolute path of tests/data) must be defined by the build"
@@ -486,5 +487,210 @@ Test(io, huge_array_size_is_refused_as_enomem)
         cr_expect(eq(int, st, TMX_ENOMEM), "case %zu: got %s (%s)", c, tmx_errname(st), tmx_last_error());
         cr_expect(ne(str, (char *)tmx_last_error(), ""));
         cr_expect(eq(ptr, W.rowptr, NULL));
+    }
+}
+
+/* ---- garbage refused before work: BOM, NUL bytes, headers beyond the file or memory ---------- */
+
+/* Reads `len` bytes (which may hold NUL) through fmemopen. */
+static tmx_status read_bytes(const char *bytes, size_t len, tmx_csr *W)
+{
+    FILE *f = fmemopen((void *)bytes, len, "r");
+    cr_assert(not(eq(ptr, f, NULL)), "cannot open an in-memory stream");
+    tmx_status st = tmx_mm_read(f, W);
+    fclose(f);
+    return st;
+}
+
+/* Writes `len` bytes to a new temporary file whose path is left in path (char[32]). */
+static void temp_file(char *path, const char *bytes, size_t len)
+{
+    strcpy(path, "/tmp/topomix-test-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(ge(int, fd, 0));
+    FILE *f = fdopen(fd, "w");
+    cr_assert(not(eq(ptr, f, NULL)));
+    cr_assert(eq(sz, fwrite(bytes, 1, len, f), len));
+    cr_assert(eq(int, fclose(f), 0));
+}
+
+Test(io, accepts_a_utf8_byte_order_mark_before_the_banner)
+{
+    static const char plain[] = MM_GEN "2 2 3\n1 1 0.5\n2 1 0.5\n2 2 1\n";
+    static const char bom[] = "\xEF\xBB\xBF" MM_GEN "2 2 3\n1 1 0.5\n2 1 0.5\n2 2 1\n";
+    tmx_csr A = {0}, B = {0};
+    cr_assert(eq(int, read_text(plain, &A), TMX_OK), "%s", tmx_last_error());
+    cr_assert(eq(int, read_text(bom, &B), TMX_OK), "%s", tmx_last_error());
+    assert_bitwise_equal(&A, &B);
+    tmx_csr_destroy(&A);
+    tmx_csr_destroy(&B);
+    /* a BOM is accepted at the start only: elsewhere it is garbage in a number */
+    cr_assert(eq(int, read_text(MM_GEN "2 2 1\n\xEF\xBB\xBF" "1 1 1\n", &A), TMX_EPARSE));
+}
+
+Test(io, a_nul_byte_names_its_line_and_the_file)
+{
+    /* the NUL sits in line 3 (an entry), in line 2 (the size line) and in a comment line 2 */
+    static const char entry[] = MM_GEN "2 2 1\n1 1\0 1\n";
+    static const char size[] = MM_GEN "2 2\0 1\n1 1 1\n";
+    static const char comment[] = MM_GEN "% a\0b\n2 2 1\n1 1 1\n";
+    const struct {
+        const char *bytes;
+        size_t len;
+        const char *want;
+    } cases[] = {{entry, sizeof entry - 1, "NUL byte in line 3"},
+                 {size, sizeof size - 1, "NUL byte in line 2"},
+                 {comment, sizeof comment - 1, "NUL byte in line 2"}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        tmx_csr W = {0};
+        tmx_clear_error();
+        cr_expect(eq(int, read_bytes(cases[c].bytes, cases[c].len, &W), TMX_EPARSE), "case %zu", c);
+        cr_expect(not(eq(ptr, strstr(tmx_last_error(), cases[c].want), NULL)), "case %zu: %s", c, tmx_last_error());
+        cr_expect(eq(ptr, W.rowptr, NULL));
+    }
+    char path[32];
+    temp_file(path, entry, sizeof entry - 1);
+    tmx_csr W = {0};
+    tmx_status st = tmx_mm_read_file(path, &W);
+    remove(path);
+    cr_assert(eq(int, st, TMX_EPARSE));
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), path), NULL)), "message: %s", tmx_last_error());
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), "NUL byte in line 3"), NULL)), "message: %s", tmx_last_error());
+}
+
+/* A 57-byte file whose header declares 10^9 entries: the entries cannot be in the file, so it is
+ * refused from the file's size before anything is allocated by the count. */
+Test(io, a_header_declaring_more_entries_than_the_file_holds_is_refused)
+{
+    static const char text[] = MM_GEN "100000 100000 1000000000\n1 1 1\n";
+    char path[32];
+    temp_file(path, text, sizeof text - 1);
+    tmx_csr W = {0};
+    tmx_clear_error();
+    tmx_status st = tmx_mm_read_file(path, &W);
+    remove(path);
+    cr_assert(eq(int, st, TMX_EPARSE), "got %s (%s)", tmx_errname(st), tmx_last_error());
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), "1000000000 entries declared"), NULL)), "%s", tmx_last_error());
+    cr_assert(eq(ptr, W.rowptr, NULL));
+    /* the array format likewise: 10^10 values declared, a handful of bytes present */
+    static const char array[] = "%%MatrixMarket matrix array real general\n100000 100000\n1\n";
+    temp_file(path, array, sizeof array - 1);
+    st = tmx_mm_read_file(path, &W);
+    remove(path);
+    cr_assert(eq(int, st, TMX_EPARSE), "got %s (%s)", tmx_errname(st), tmx_last_error());
+}
+
+/* The n-dependent arrays (row pointers, row starts: 16 bytes a row) are checked against memory:
+ * with TOPOMIX_MEMORY_LIMIT at 64 MiB, n = 10^7 (160 MB) is refused, n = 10^5 (1.6 MB) is read. */
+Test(io, a_header_declaring_more_rows_than_memory_holds_is_refused)
+{
+    cr_assert(eq(int, setenv("TOPOMIX_MEMORY_LIMIT", "64M", 1), 0));
+    tmx_csr W = {0};
+    tmx_clear_error();
+    tmx_status st = read_text(MM_GEN "10000000 10000000 1\n1 1 1\n", &W);
+    cr_assert(eq(int, st, TMX_ENOMEM), "got %s (%s)", tmx_errname(st), tmx_last_error());
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), "TOPOMIX_MEMORY_LIMIT"), NULL)), "%s", tmx_last_error());
+    cr_assert(eq(ptr, W.rowptr, NULL));
+    cr_assert(eq(int, read_text(MM_GEN "100000 100000 1\n1 1 1\n", &W), TMX_OK), "%s", tmx_last_error());
+    cr_assert(eq(i64, W.n, 100000));
+    tmx_csr_destroy(&W);
+}
+
+/* A header with a large count that the entries then fall short of: the reader grows its arrays as
+ * entries arrive instead of allocating the declared count, and reports the truncation. */
+Test(io, a_large_declared_count_with_few_entries_is_truncated_not_allocated)
+{
+    cr_assert(eq(int, setenv("TOPOMIX_MEMORY_LIMIT", "1G", 1), 0));
+    tmx_csr W = {0};
+    tmx_clear_error();
+    /* 10^7 entries: 480 MB at the peak, within the limit, but only two are present */
+    tmx_status st = read_text(MM_GEN "10000 10000 10000000\n1 1 1\n2 2 1\n", &W);
+    cr_assert(eq(int, st, TMX_EPARSE), "got %s (%s)", tmx_errname(st), tmx_last_error());
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), "truncated"), NULL)), "%s", tmx_last_error());
+}
+
+Test(io, a_directory_is_refused_by_name)
+{
+    char dir[] = "/tmp/topomix-dir-XXXXXX";
+    cr_assert(not(eq(ptr, mkdtemp(dir), NULL)));
+    tmx_csr W = {0};
+    tmx_clear_error();
+    tmx_status st = tmx_mm_read_file(dir, &W);
+    rmdir(dir);
+    cr_assert(eq(int, st, TMX_EIO), "got %s (%s)", tmx_errname(st), tmx_last_error());
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), dir), NULL)), "%s", tmx_last_error());
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), "is a directory"), NULL)), "%s", tmx_last_error());
+    cr_assert(eq(ptr, W.rowptr, NULL));
+}
+
+/* ---- the memory check (core.c) and TOPOMIX_MEMORY_LIMIT ------------------------------------ */
+
+/* This process's resident bytes, read as the library reads them. */
+static double resident(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    cr_assert(not(eq(ptr, f, NULL)));
+    unsigned long long size, res;
+    cr_assert(eq(int, fscanf(f, "%llu %llu", &size, &res), 2));
+    fclose(f);
+    return (double)res * (double)sysconf(_SC_PAGESIZE);
+}
+
+Test(memory, the_limit_caps_the_whole_process_with_binary_suffixes)
+{
+    double rss = resident();
+    cr_assert(lt(dbl, rss, 0x1p30), "the test process holds %.0f bytes", rss);
+    /* 4 GiB written four ways: 3 GiB more fit beside this process (under 1 GiB), 4 GiB do not */
+    static const char *const four_gib[] = {"4294967296", "4194304K", "4096m", "4G"};
+    for (size_t q = 0; q < sizeof four_gib / sizeof four_gib[0]; q++) {
+        cr_assert(eq(int, setenv("TOPOMIX_MEMORY_LIMIT", four_gib[q], 1), 0));
+        cr_expect(eq(int, tmx__check_bytes(3.0 * 0x1p30, "three"), TMX_OK), "%s: %s", four_gib[q], tmx_last_error());
+        tmx_clear_error();
+        cr_expect(eq(int, tmx__check_bytes(4.0 * 0x1p30, "the test's array"), TMX_ENOMEM), "%s", four_gib[q]);
+        /* one line: what, the estimate in human units, what is available, and why */
+        cr_expect(not(eq(ptr, strstr(tmx_last_error(), "the test's array needs 4 GiB, more than the "), NULL)), "%s",
+                  tmx_last_error());
+        cr_expect(not(eq(ptr, strstr(tmx_last_error(), "of memory available under TOPOMIX_MEMORY_LIMIT"), NULL)),
+                  "%s", tmx_last_error());
+        cr_expect(eq(ptr, strchr(tmx_last_error(), '\n'), NULL));
+    }
+    /* the limit counts what the process already holds: with it just above the resident memory,
+     * 64 MiB more do not fit, however much the machine has */
+    char lim[32];
+    snprintf(lim, sizeof lim, "%.0f", rss + 0x1p20);
+    cr_assert(eq(int, setenv("TOPOMIX_MEMORY_LIMIT", lim, 1), 0));
+    cr_expect(eq(int, tmx__check_bytes(0x1p26, "64 MiB"), TMX_ENOMEM));
+    /* a small request is checked too once a limit is set */
+    cr_assert(eq(int, setenv("TOPOMIX_MEMORY_LIMIT", "1K", 1), 0));
+    cr_expect(eq(int, tmx__check_bytes(4096.0, "a page"), TMX_ENOMEM));
+}
+
+Test(memory, without_a_limit_the_available_memory_decides)
+{
+    cr_assert(eq(int, unsetenv("TOPOMIX_MEMORY_LIMIT"), 0));
+    cr_expect(eq(int, tmx__check_bytes(0x1p20, "1 MiB"), TMX_OK), "%s", tmx_last_error());
+    cr_expect(eq(int, tmx__check_bytes(0x1p27, "128 MiB"), TMX_OK), "%s", tmx_last_error());
+    tmx_clear_error();
+    /* 1 EiB is more than any test host has available */
+    cr_expect(eq(int, tmx__check_bytes(0x1p60, "an exbibyte"), TMX_ENOMEM));
+    cr_expect(not(eq(ptr, strstr(tmx_last_error(), "an exbibyte needs 1 EiB, more than the "), NULL)), "%s",
+              tmx_last_error());
+    cr_expect(eq(ptr, strstr(tmx_last_error(), "TOPOMIX_MEMORY_LIMIT"), NULL), "%s", tmx_last_error());
+    /* an empty value is no limit */
+    cr_assert(eq(int, setenv("TOPOMIX_MEMORY_LIMIT", "", 1), 0));
+    cr_expect(eq(int, tmx__check_bytes(0x1p27, "128 MiB"), TMX_OK), "%s", tmx_last_error());
+}
+
+Test(memory, an_invalid_limit_is_an_error_naming_the_variable)
+{
+    static const char *const bad[] = {"abc", "12X", "-5", "1.5G", "4GB", " 4G", "4G ", "G",
+                                      "99999999999999999999"};
+    for (size_t q = 0; q < sizeof bad / sizeof bad[0]; q++) {
+        cr_assert(eq(int, setenv("TOPOMIX_MEMORY_LIMIT", bad[q], 1), 0));
+        tmx_clear_error();
+        /* refused whatever the size asked for, so that a typo never goes unnoticed */
+        cr_expect(eq(int, tmx__check_bytes(1.0, "a byte"), TMX_EINVAL), "'%s'", bad[q]);
+        cr_expect(not(eq(ptr, strstr(tmx_last_error(), "TOPOMIX_MEMORY_LIMIT"), NULL)), "'%s': %s", bad[q],
+                  tmx_last_error());
     }
 }

@@ -1,5 +1,5 @@
 /* topomix — datasets for the simulator: LIBSVM/SVMlight text I/O, synthetic data with a planted
- * model, and partitions into n shards (REFERENCE.md §6). */
+ * model, and partitions into n shards (docs/definitions.md §9). */
 #ifndef TMX_DATA_H
 #define TMX_DATA_H
 
@@ -91,8 +91,9 @@ typedef enum tmx_partition_kind {
  *  two). TMX_EINVAL with a message for anything else. */
 TMX_API tmx_status tmx_partition_parse(const char *s, tmx_partition_kind *kind, double *alpha);
 
-/** Builds the partition. Every shard must be non-empty (TMX_EINVAL naming the empty shard and
- *  suggesting fewer nodes or another partition); n ≤ m required. Label skew needs class labels
+/** Builds the partition; n ≤ m required (TMX_EINVAL otherwise), and every shard is non-empty:
+ *  label skew gives a shard that its Dirichlet cuts left empty one sample of the largest shard
+ *  (deterministic; nothing moves when no shard is empty). Label skew needs class labels
  *  (D->nclass ≥ 1: ±1 or 0..nclass−1; RAW data is TMX_EINVAL). TMX_EUNSUP when shuffling more
  *  than 2^32 samples (GSL's 32-bit generator). P's previous content is freed. */
 TMX_API tmx_status tmx_partition_make(const tmx_dataset *D, int64_t n, tmx_partition_kind kind, double alpha,

@@ -3,7 +3,7 @@
  * One registry serves everything: a topology is created by name with its parameters, then gives the
  * sparse mixing matrix of any step k. Static topologies ignore k. Random topologies derive step k's
  * matrix from (seed, k) alone, so W^(k) is the same whatever order steps are asked in.
- * Definitions: shared/REFERENCE.md §1. Convention: x_i ← Σ_j w_ij x_j. */
+ * Definitions: docs/definitions.md §1–§3. Convention: x_i ← Σ_j w_ij x_j. */
 #ifndef TMX_TOPO_H
 #define TMX_TOPO_H
 

@@ -1,4 +1,5 @@
-/* topomix — LIBSVM/SVMlight text input and output, and the dataset destructor (REFERENCE.md §6).
+/* topomix — LIBSVM/SVMlight text input and output, and the dataset destructor
+ * (docs/definitions.md §9).
  *
  * The reader is single-pass over a possibly unseekable stream: the nonzeros go into growable
  * sparse arrays (bounded by the file's size), and only once d and m are known is the dense m × d
@@ -11,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <topomix/data.h>
 
 void tmx_dataset_destroy(tmx_dataset *D)
@@ -42,36 +44,35 @@ static void sparse_free(sparse_rows *s)
     free(s->val);
 }
 
-/* Returns p grown to hold at least `need` elements of `size` bytes (capacity *cap, doubling), or
- * NULL on failure, leaving p and *cap as they were. */
-static void *grow(void *p, int64_t *cap, int64_t need, size_t size)
+/* Grows p to hold at least `need` elements of `size` bytes (capacity *cap, doubling), first
+ * checking the growth against the memory available; on failure leaves p and *cap as they were. */
+static tmx_status grow(void **p, int64_t *cap, int64_t need, size_t size)
 {
-    if (need <= *cap) return p;
+    if (need <= *cap) return TMX_OK;
     int64_t c = *cap ? *cap : 64;
     while (c < need) {
-        if (c > INT64_MAX / 2) return NULL;
+        if (c > INT64_MAX / 2) return tmx__error(TMX_ENOMEM, "libsvm: out of memory");
         c *= 2;
     }
     size_t bytes = tmx__mul_size((size_t)c, size);
-    if (bytes == SIZE_MAX) return NULL;
-    void *q = realloc(p, bytes);
-    if (q) *cap = c;
-    return q;
+    tmx_status st = tmx__check_bytes((double)(c - *cap) * (double)size, "libsvm: the samples read so far");
+    if (st != TMX_OK) return st;
+    void *q = bytes == SIZE_MAX ? NULL : realloc(*p, bytes);
+    if (!q) return tmx__error(TMX_ENOMEM, "libsvm: out of memory");
+    *p = q;
+    *cap = c;
+    return TMX_OK;
 }
 
 /* Makes room for `rows` rows (rowptr also holds the closing offset) and `nnz` nonzeros. */
-static int reserve(sparse_rows *s, int64_t rows, int64_t nnz)
+static tmx_status reserve(sparse_rows *s, int64_t rows, int64_t nnz)
 {
-    void *q;
-    if (!(q = grow(s->rowptr, &s->cap_rowptr, rows + 1, sizeof *s->rowptr))) return 0;
-    s->rowptr = q;
-    if (!(q = grow(s->y, &s->cap_y, rows, sizeof *s->y))) return 0;
-    s->y = q;
-    if (!(q = grow(s->col, &s->cap_col, nnz, sizeof *s->col))) return 0;
-    s->col = q;
-    if (!(q = grow(s->val, &s->cap_val, nnz, sizeof *s->val))) return 0;
-    s->val = q;
-    return 1;
+    tmx_status st;
+    if ((st = grow((void **)&s->rowptr, &s->cap_rowptr, rows + 1, sizeof *s->rowptr)) != TMX_OK ||
+        (st = grow((void **)&s->y, &s->cap_y, rows, sizeof *s->y)) != TMX_OK ||
+        (st = grow((void **)&s->col, &s->cap_col, nnz, sizeof *s->col)) != TMX_OK)
+        return st;
+    return grow((void **)&s->val, &s->cap_val, nnz, sizeof *s->val);
 }
 
 static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
@@ -180,7 +181,8 @@ static tmx_status parse_line(char *line, long lineno, int64_t dim, sparse_rows *
             return tmx__error(TMX_EPARSE, "libsvm: line %ld: value '%s' of index %lld is not a finite "
                                           "number",
                               lineno, token_text(colon + 1, e, tok, sizeof tok), (long long)idx);
-        if (!reserve(s, s->m + 1, s->nnz + 1)) goto nomem;
+        tmx_status st = reserve(s, s->m + 1, s->nnz + 1);
+        if (st != TMX_OK) return st;
         s->col[s->nnz] = idx - 1;
         s->val[s->nnz] = v;
         s->nnz++;
@@ -188,13 +190,12 @@ static tmx_status parse_line(char *line, long lineno, int64_t dim, sparse_rows *
         p = e;
     }
     if (prev > *dmax) *dmax = prev;
-    if (!reserve(s, s->m + 1, s->nnz)) goto nomem;
+    tmx_status st = reserve(s, s->m + 1, s->nnz);
+    if (st != TMX_OK) return st;
     s->y[s->m] = label;
     s->m++;
     s->rowptr[s->m] = s->nnz;
     return TMX_OK;
-nomem:
-    return tmx__error(TMX_ENOMEM, "libsvm: line %ld: out of memory", lineno);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -203,16 +204,23 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Maps labels in place by mode; sets *nclass. */
+/* "a, b, c" for the first distinct values of the sorted u[0..c), with how many more. */
+static const char *label_list(const double *u, int64_t c, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int64_t i = 0; i < c && i < 4 && at < len; i++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%.6g", i ? ", " : "", u[i]);
+    if (c > 4 && at < len) snprintf(buf + at, len - at, " and %lld more", (long long)(c - 4));
+    return buf;
+}
+
+/* Maps labels in place by mode; sets *nclass. A binary or class mode refuses labels that leave a
+ * single class: nothing could be learnt from them. */
 static tmx_status map_labels(double *y, int64_t m, tmx_label_mode mode, int64_t *nclass)
 {
     if (mode == TMX_LABELS_RAW) {
         *nclass = 0;
-        return TMX_OK;
-    }
-    if (mode == TMX_LABELS_BINARY) {
-        for (int64_t i = 0; i < m; i++) y[i] = y[i] > 0.0 ? 1.0 : -1.0;
-        *nclass = 2;
         return TMX_OK;
     }
     double *u = malloc((size_t)m * sizeof *u);
@@ -222,6 +230,28 @@ static tmx_status map_labels(double *y, int64_t m, tmx_label_mode mode, int64_t 
     int64_t c = 0;
     for (int64_t i = 0; i < m; i++)
         if (i == 0 || u[i] != u[c - 1]) u[c++] = u[i];
+    char seen[96];
+    if (mode == TMX_LABELS_BINARY) {
+        int pos = u[c - 1] > 0.0, neg = u[0] <= 0.0;
+        if (!(pos && neg)) {
+            tmx_status st = tmx__error(TMX_EINVAL,
+                                       "libsvm: every label maps to %s (labels %s; a binary problem maps labels > 0 "
+                                       "to +1, the others to -1, and needs both)",
+                                       pos ? "+1" : "-1", label_list(u, c, seen, sizeof seen));
+            free(u);
+            return st;
+        }
+        free(u);
+        for (int64_t i = 0; i < m; i++) y[i] = y[i] > 0.0 ? 1.0 : -1.0;
+        *nclass = 2;
+        return TMX_OK;
+    }
+    if (c < 2) {
+        tmx_status st = tmx__error(TMX_EINVAL, "libsvm: every sample has label %s: classification needs 2 classes or more",
+                                   label_list(u, c, seen, sizeof seen));
+        free(u);
+        return st;
+    }
     for (int64_t i = 0; i < m; i++) {
         int64_t lo = 0, hi = c - 1; /* u[0..c) is sorted and holds y[i] */
         while (lo < hi) {
@@ -253,10 +283,7 @@ tmx_status tmx_libsvm_read(FILE *f, int64_t dim, tmx_label_mode mode, tmx_datase
     if (mode != TMX_LABELS_BINARY && mode != TMX_LABELS_CLASSES && mode != TMX_LABELS_RAW)
         return tmx__error(TMX_EINVAL, "libsvm_read: unknown label mode %d", (int)mode);
 
-    if (!reserve(&s, 1, 1)) { /* every array non-NULL from here on */
-        st = tmx__error(TMX_ENOMEM, "libsvm: out of memory");
-        goto cleanup;
-    }
+    TMX_TRY(reserve(&s, 1, 1)); /* every array non-NULL from here on */
     s.rowptr[0] = 0;
     for (;;) {
         errno = 0;
@@ -271,9 +298,11 @@ tmx_status tmx_libsvm_read(FILE *f, int64_t dim, tmx_label_mode mode, tmx_datase
         }
         lineno++;
         if (memchr(line, '\0', (size_t)len)) {
-            st = tmx__error(TMX_EPARSE, "libsvm: line %ld: NUL byte (not a text file?)", lineno);
+            st = tmx__error(TMX_EPARSE, "libsvm: NUL byte in line %ld (not a text file?)", lineno);
             goto cleanup;
         }
+        /* a UTF-8 byte order mark, as some Windows editors write, is not part of the first label */
+        if (lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0) memmove(line, line + 3, (size_t)len - 2);
         char *hash = strchr(line, '#');
         if (hash) *hash = '\0';
         len = (ssize_t)strlen(line);
@@ -296,6 +325,7 @@ tmx_status tmx_libsvm_read(FILE *f, int64_t dim, tmx_label_mode mode, tmx_datase
     }
     char what[96];
     snprintf(what, sizeof what, "libsvm: a dense %lld x %lld dataset", (long long)s.m, (long long)d);
+    /* the dense matrix, and the labels' sorted copy (map_labels), beside the sparse rows already read */
     TMX_TRY(tmx__check_bytes(((double)s.m * (double)d + (double)s.m) * (double)sizeof(double), what));
     A = tmx__alloc_big(tmx__mul_size((size_t)s.m * (size_t)d, sizeof *A), 1);
     if (!A) {
@@ -329,8 +359,19 @@ tmx_status tmx_libsvm_read_file(const char *path, int64_t dim, tmx_label_mode mo
         if (D) tmx_dataset_destroy(D);
         return tmx__error(TMX_EIO, "libsvm: cannot open %s: %s", path, strerror(errno));
     }
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) { /* fopen opens a directory for reading */
+        fclose(f);
+        if (D) tmx_dataset_destroy(D);
+        return tmx__error(TMX_EIO, "%s is a directory, not a LIBSVM file", path);
+    }
     tmx_status st = tmx_libsvm_read(f, dim, mode, D);
     fclose(f);
+    if (st != TMX_OK) { /* name the file: "data.svm: libsvm: line 3: ..." */
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", tmx_last_error());
+        tmx__error(st, "%s: %s", path, msg);
+    }
     return st;
 }
 

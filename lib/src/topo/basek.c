@@ -1,6 +1,6 @@
 /* topomix — the Base-(k+1) graph of Takezawa, Sato, Bao, Niwa, Yamada, "Beyond Exponential Graph:
  * Communication-Efficient Topologies for Decentralized Learning via Finite-time Convergence"
- * (NeurIPS 2023, arXiv 2305.11420), REFERENCE.md §1 row `base-k`.
+ * (NeurIPS 2023, arXiv 2305.11420), docs/definitions.md §2 row `base-k`.
  *
  * This is the full Base-(k+1) graph (the authors' BaseGraph), not only the Simple Base-(k+1) graph,
  * re-implemented from the description in the paper and the authors' reference code

@@ -49,6 +49,8 @@ struct tmx_topo {
     int directed;
     int64_t rows, cols;  /* grid, torus */
     int64_t crows, ccols; /* circulant shape for first_row: 1 × n, or r × c for the torus */
+    double built;        /* entries of build's output, at most (the graph pattern or W) */
+    double scratch;      /* bytes of build's temporaries in the workspace (tmx__ws_ints) */
     void *priv;
 };
 
@@ -65,7 +67,9 @@ void tmx__topo_circulant_shape(const tmx_topo *t, int64_t *rows, int64_t *cols);
 /* equidyn: W for a given shift a in 1..n-1 (used by exact enumeration of E[WᵀW]). */
 tmx_status tmx__equidyn_matrix(const tmx_topo *t, int64_t a, tmx_csr *W);
 
-/* Refuses (TMX_ENOMEM) a topology whose matrices would hold `entries` stored values. */
-tmx_status tmx__topo_check_entries(const tmx_topo *t, double entries);
+/* Records what one build produces (`built` entries at most, `scratch` bytes of workspace) for the
+ * memory estimates of tmx_topo_weights and tmx_topo_validate, and refuses (TMX_ENOMEM) a topology
+ * whose W^(k) alone would not fit. Every setup calls it. */
+tmx_status tmx__topo_check_entries(tmx_topo *t, double built, double scratch);
 
 #endif

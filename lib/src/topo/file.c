@@ -1,6 +1,7 @@
 /* topomix — file:PATH, a user's mixing matrix from a Matrix Market file. */
 #include "family.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <topomix/io.h>
 
@@ -22,6 +23,12 @@ static tmx_status file_setup(tmx_topo *t)
     }
     t->n = t->par.n = W->n;
     t->priv = W;
+    /* validation's arrays: column sums and degrees, then the connectivity test's transpose */
+    char what[96];
+    snprintf(what, sizeof what, "validating %s (n=%lld, %lld entries)", t->path, (long long)W->n, (long long)W->nnz);
+    double n = (double)W->n, nnz = (double)W->nnz;
+    if ((st = tmx__check_bytes(33.0 * n + 8.0 * (n + 1.0) + 16.0 * nnz, what)) != TMX_OK) return st;
+    if ((st = tmx__topo_check_entries(t, nnz, 0.0)) != TMX_OK) return st;
     tmx_validation v;
     st = tmx_csr_validate(W, 1e-12, &v);
     t->directed = st == TMX_OK ? !v.symmetric : 1;

@@ -1,5 +1,5 @@
 /* topomix — deterministic periodic topologies: onepeer-exp, onepeer-hypercube, bipartite-exp,
- * base-k (REFERENCE.md §1). */
+ * base-k (docs/definitions.md §2). */
 #include "basek.h"
 #include "family.h"
 
@@ -9,7 +9,7 @@ static tmx_status onepeer_exp_setup(tmx_topo *t)
 {
     t->period = t->tau > 0 ? t->tau : 1;
     t->directed = t->n >= 3;
-    return tmx__topo_check_entries(t, 2.0 * (double)t->n);
+    return tmx__topo_check_entries(t, 2.0 * (double)t->n, 0.0);
 }
 
 static tmx_status onepeer_exp_build(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws)
@@ -55,7 +55,7 @@ static tmx_status onepeer_hypercube_setup(tmx_topo *t)
         return tmx__error(TMX_EINVAL, "onepeer-hypercube needs n a power of two, got n=%lld",
                           (long long)t->n);
     t->period = t->tau > 0 ? t->tau : 1;
-    return tmx__topo_check_entries(t, 2.0 * (double)t->n);
+    return tmx__topo_check_entries(t, (double)t->n, 0.0);
 }
 
 static tmx_status onepeer_hypercube_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
@@ -91,7 +91,7 @@ static tmx_status bipartite_setup(tmx_topo *t)
     int64_t p = 1;
     while (bipartite_offset(p) < t->n) p++;
     t->period = p;
-    return tmx__topo_check_entries(t, 2.0 * (double)t->n);
+    return tmx__topo_check_entries(t, (double)t->n, 0.0);
 }
 
 static tmx_status bipartite_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
@@ -119,7 +119,9 @@ static tmx_status basek_setup(tmx_topo *t)
 {
     if (t->par.k == 0) t->par.k = 1;
     if (t->par.k < 1) return tmx__error(TMX_EINVAL, "base-k needs k >= 1, got k=%lld", (long long)t->par.k);
-    tmx_status st = tmx__topo_check_entries(t, (double)t->n * (double)(t->par.k + 1));
+    /* rows hold min(k + 1, n) entries, diagonal included (tmx__basek_matrix) */
+    double row = t->par.k < t->n - 1 ? (double)(t->par.k + 1) : (double)t->n;
+    tmx_status st = tmx__topo_check_entries(t, (double)t->n * row, 0.0);
     if (st != TMX_OK) return st;
     tmx__basek *bk = NULL;
     st = tmx__basek_new(t->n, t->par.k, &bk);

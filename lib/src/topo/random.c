@@ -1,6 +1,7 @@
 /* topomix — random topologies drawn from the seed: er (static), matching and equidyn (a fresh W
- * each step), equistatic (static) (REFERENCE.md §1). Step k's randomness comes from a generator
- * seeded by (seed, family stream, k) alone, so W^(k) does not depend on which steps came before. */
+ * each step), equistatic (static) (docs/definitions.md §2). Step k's randomness comes from a
+ * generator seeded by (seed, family stream, k) alone, so W^(k) does not depend on which steps came
+ * before. */
 #include "family.h"
 
 #include <gsl/gsl_randist.h>
@@ -77,7 +78,14 @@ static tmx_status er_setup(tmx_topo *t)
     double p = t->par.p, n = (double)t->n;
     if (!(p > 0.0 && p <= 1.0))
         return tmx__error(TMX_EINVAL, "er needs an edge probability p in (0, 1], got p=%g", p);
-    tmx_status st = tmx__topo_check_entries(t, n + n * (n - 1.0) * p * 1.2);
+    /* a draw's peak: the triplets (24 bytes an entry), then from_triplets' order (8) and the pattern
+     * (16), with two n-arrays; its connectivity test then adds a transpose and three n-arrays. The
+     * entries are 2 Binomial(n(n-1)/2, p): the mean plus 6 standard deviations bounds every draw. */
+    double pairs = n * (n - 1.0) / 2.0, cnt = 2.0 * (pairs * p + 6.0 * sqrt(pairs * p * (1.0 - p))) + 64.0;
+    double draw = 48.0 * cnt + 16.0 * n, connect = 2.0 * (8.0 * n + 16.0 * cnt) + 17.0 * n;
+    char what[96];
+    snprintf(what, sizeof what, "topology er at n=%lld (about %.3g edges)", (long long)t->n, cnt / 2.0);
+    tmx_status st = tmx__check_bytes(draw > connect ? draw : connect, what);
     if (st != TMX_OK) return st;
     tmx_csr *G = calloc(1, sizeof *G);
     tmx_topo_ws ws = {0};
@@ -102,7 +110,7 @@ static tmx_status er_setup(tmx_topo *t)
         return st;
     }
     t->priv = G;
-    return TMX_OK;
+    return tmx__topo_check_entries(t, (double)G->nnz, 0.0);
 }
 
 static tmx_status er_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
@@ -127,7 +135,7 @@ const tmx__family tmx__fam_er = {
 static tmx_status matching_setup(tmx_topo *t)
 {
     t->period = 0;
-    return tmx__topo_check_entries(t, 3.0 * (double)t->n);
+    return tmx__topo_check_entries(t, (double)t->n, 2.0 * (double)t->n * sizeof(int64_t)); /* perm, peer */
 }
 
 static tmx_status matching_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
@@ -192,8 +200,15 @@ static tmx_status equistatic_setup(tmx_topo *t)
     if (t->par.m < 1) return tmx__error(TMX_EINVAL, "equistatic needs M >= 1, got M=%lld", (long long)t->par.m);
     int64_t m = t->par.m, n = t->n, per = t->par.undirected ? 3 : 2;
     if (m > n) return tmx__error(TMX_EINVAL, "equistatic needs M <= n, got M=%lld, n=%lld", (long long)m, (long long)n);
-    st = tmx__topo_check_entries(t, (double)n * (double)(per * m));
-    if (st != TMX_OK) return st;
+    /* rows merge to the diagonal and per - 1 entries a shift at most, so the builder never holds more
+     * than that for the rows before plus one row's per·m pushes */
+    int64_t cap = n * (1 + (per - 1) * m) + per * m;
+    {
+        char what[96];
+        snprintf(what, sizeof what, "topology equistatic at n=%lld, M=%lld", (long long)n, (long long)m);
+        st = tmx__check_bytes(8.0 * ((double)n + 1.0) + 16.0 * (double)cap + 8.0 * (double)m, what);
+        if (st != TMX_OK) return st;
+    }
     tmx_csr *W = calloc(1, sizeof *W);
     int64_t *shift = malloc((size_t)m * sizeof *shift);
     tmx_topo_ws ws = {0};
@@ -204,7 +219,7 @@ static tmx_status equistatic_setup(tmx_topo *t)
         goto cleanup;
     }
     for (int64_t q = 0; q < m; q++) shift[q] = 1 + (int64_t)gsl_rng_uniform_int(r, (unsigned long)(n - 1));
-    TMX_TRY(tmx__builder_begin(&b, W, n, n * per * m));
+    TMX_TRY(tmx__builder_begin(&b, W, n, cap));
     for (int64_t i = 0; i < n; i++) {
         for (int64_t q = 0; q < m; q++) push_basis_row(&b, n, i, shift[q], 1.0 / (double)m, t->par.undirected);
         tmx__builder_end_row(&b);
@@ -217,6 +232,7 @@ cleanup:
     free(W);
     free(shift);
     tmx__ws_release(&ws);
+    if (st == TMX_OK) st = tmx__topo_check_entries(t, (double)((tmx_csr *)t->priv)->nnz, 0.0);
     return st;
 }
 
@@ -245,7 +261,8 @@ static tmx_status equidyn_setup(tmx_topo *t)
     if (!(t->par.eta > 0.0 && t->par.eta <= 1.0))
         return tmx__error(TMX_EINVAL, "equidyn needs eta in (0, 1], got eta=%g", t->par.eta);
     t->period = 0;
-    return tmx__topo_check_entries(t, 3.0 * (double)t->n);
+    /* rows merge to the diagonal and one shift, or two when undirected */
+    return tmx__topo_check_entries(t, (t->par.undirected ? 3.0 : 2.0) * (double)t->n, 0.0);
 }
 
 tmx_status tmx__equidyn_matrix(const tmx_topo *t, int64_t a, tmx_csr *W)

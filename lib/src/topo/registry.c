@@ -4,6 +4,7 @@
 #include <gsl/gsl_rng.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +115,51 @@ void tmx_topo_free(tmx_topo *t)
     free(t);
 }
 
+/* ---- memory estimates ----------------------------------------------------------------------
+ * What the arrays of a build hold at their peak, counted as resident bytes: a CSR matrix of n rows
+ * and e entries takes 8(n + 1) + 16e (the builders' spare capacity is never touched, so it costs
+ * no memory). */
+
+static double csr_bytes(double n, double e) { return 8.0 * (n + 1.0) + 16.0 * e; }
+
+/* One tmx_topo_weights from scratch: *peak ← the bytes alive at its peak (the build's output, its
+ * workspace, the weights built from a graph pattern, the lazy step's matrix), *held ← those of the
+ * W it returns, *wnnz ← W's entries at most. */
+static void weights_model(const tmx_topo *t, double *peak, double *held, double *wnnz)
+{
+    double n = (double)t->n, e = t->built;
+    *peak = t->scratch + csr_bytes(n, e);
+    if (t->fam->info.graph) { /* graph_weights adds the diagonal */
+        e += n;
+        *peak += csr_bytes(n, e);
+    }
+    if (t->par.weights == TMX_WEIGHTS_LAZY) { /* (I + W)/2 beside W */
+        if (t->fam == &tmx__fam_file) e += n; /* every other family's W stores its diagonal */
+        *peak += csr_bytes(n, e);
+    }
+    *held = csr_bytes(n, e);
+    *wnnz = e;
+}
+
+tmx_status tmx__topo_check_entries(tmx_topo *t, double built, double scratch)
+{
+    t->built = built;
+    t->scratch = scratch;
+    double peak, held, wnnz;
+    weights_model(t, &peak, &held, &wnnz);
+    char what[96];
+    snprintf(what, sizeof what, "topology %s at n=%lld (%.3g stored weights)", t->fam->info.name, (long long)t->n,
+             wnnz);
+    return tmx__check_bytes(held, what);
+}
+
+double tmx__topo_weights_bytes(const tmx_topo *t, int64_t count)
+{
+    double peak, held, wnnz;
+    weights_model(t, &peak, &held, &wnnz);
+    return count < 1 ? 0.0 : (double)(count - 1) * held + peak;
+}
+
 /* W ← Metropolis–Hastings or uniform weights on the graph pattern G (off-diagonal, symmetric). */
 static tmx_status graph_weights(const tmx_csr *G, int uniform, tmx_csr *W)
 {
@@ -186,6 +232,19 @@ tmx_status tmx_topo_weights_ws(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_top
     }
     int64_t step = t->period > 0 ? k % t->period : k;
     tmx_status st;
+    /* the arrays already held (W, and the pattern and spare a workspace keeps) are reused or freed
+     * first: only the rest is new */
+    double peak, held, wnnz;
+    weights_model(t, &peak, &held, &wnnz);
+    const tmx_csr *have[3] = {W, &ws->G, &ws->spare};
+    for (int q = 0; q < 3; q++)
+        if (have[q]->rowptr) peak -= csr_bytes((double)have[q]->n, (double)have[q]->nnz);
+    if (peak > 0.0) {
+        char what[112];
+        snprintf(what, sizeof what, "topology %s at n=%lld (W^(%lld), %.3g stored weights)", t->fam->info.name,
+                 (long long)t->n, (long long)k, wnnz);
+        if ((st = tmx__check_bytes(peak, what)) != TMX_OK) return st;
+    }
     if (t->fam->info.graph) {
         st = t->fam->build(t, step, &ws->G, ws);
         if (st == TMX_OK) st = graph_weights(&ws->G, t->par.weights == TMX_WEIGHTS_UNIFORM, W);
@@ -240,11 +299,18 @@ static tmx_status period_connected(const tmx_topo *t, int *out)
 {
     tmx_status st = TMX_OK;
     tmx_csr W = {0}, U = {0}, S = {0};
+    char what[112];
+    snprintf(what, sizeof what, "validating topology %s at n=%lld (the union of a period's patterns)",
+             t->fam->info.name, (long long)t->n);
+    double n = (double)t->n;
     TMX_TRY(tmx_csr_identity(&U, t->n));
     for (int64_t s = 0; s < t->period; s++) {
         TMX_TRY(tmx_topo_weights(t, s, &W));
-        /* U ← pattern(U + W): the product (U + I)(W + I) would over-connect, so merge rows */
+        /* U ← pattern(U + W): the product (U + I)(W + I) would over-connect, so merge rows. The
+         * union's size shows only now: checked at each step, from the triplets (24 bytes an entry)
+         * and from_triplets' row starts, order and merged matrix */
         int64_t cnt = U.nnz + W.nnz;
+        TMX_TRY(tmx__check_bytes(48.0 * (double)cnt + 16.0 * (n + 1.0), what));
         int64_t *ti = malloc((size_t)cnt * sizeof *ti), *tj = malloc((size_t)cnt * sizeof *tj);
         double *tv = malloc((size_t)cnt * sizeof *tv);
         if (!ti || !tj || !tv) {
@@ -265,6 +331,9 @@ static tmx_status period_connected(const tmx_topo *t, int *out)
         U = S;
         tmx_csr_init(&S);
     }
+    tmx_csr_destroy(&W);
+    /* the connectivity test: marks, queue, the transpose and its row cursor */
+    TMX_TRY(tmx__check_bytes(17.0 * n + csr_bytes(n, (double)U.nnz) + 8.0 * (n + 1.0), what));
     *out = tmx_csr_is_connected(&U);
 cleanup:
     tmx_csr_destroy(&W);
@@ -273,12 +342,36 @@ cleanup:
     return st;
 }
 
+/* The peak of tmx_topo_validate: building W, then tmx_csr_validate beside it (column sums and
+ * degrees, 16n; the connectivity test's marks, queue and transpose, 17n + W), then for a periodic
+ * topology the union U of the period's patterns, merged with each W^(s) (period_connected) and
+ * tested for connectivity. U holds W's pattern at least; how much more the period adds shows only
+ * as it is built, and is checked there step by step: bounding it here by P·nnz(W) would overstate
+ * it several times over. */
+static double validate_bytes(const tmx_topo *t)
+{
+    double n = (double)t->n, wpeak, held, wnnz;
+    weights_model(t, &wpeak, &held, &wnnz);
+    double peak = fmax(wpeak, 2.0 * held + 33.0 * n + 8.0);
+    if (t->fam->info.kind == TMX_TOPO_PERIODIC) {
+        double U = csr_bytes(n, wnnz), cnt = 2.0 * wnnz;
+        double merge = U + held + 48.0 * cnt + 16.0 * (n + 1.0), build = U + wpeak;
+        double connect = 2.0 * U + 25.0 * n + 8.0;
+        peak = fmax(peak, fmax(merge, fmax(build, connect)));
+    }
+    return peak;
+}
+
 tmx_status tmx_topo_validate(const tmx_topo *t, int64_t k, double tol, tmx_topo_report *r)
 {
     tmx_csr W = {0};
     memset(r, 0, sizeof *r);
     r->period_connected = -1;
-    tmx_status st = tmx_topo_weights(t, k, &W);
+    char what[112];
+    snprintf(what, sizeof what, "validating topology %s at n=%lld", t->fam->info.name, (long long)t->n);
+    tmx_status st = tmx__check_bytes(validate_bytes(t), what);
+    if (st != TMX_OK) return st;
+    st = tmx_topo_weights(t, k, &W);
     if (st == TMX_OK) st = tmx_csr_validate(&W, tol, &r->step);
     tmx_csr_destroy(&W);
     if (st == TMX_OK && t->fam->info.kind == TMX_TOPO_PERIODIC) st = period_connected(t, &r->period_connected);

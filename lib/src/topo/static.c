@@ -1,17 +1,9 @@
 /* topomix — deterministic static topologies: complete, ring, dring, star, grid, torus, hypercube,
- * exp (REFERENCE.md §1). */
+ * exp (docs/definitions.md §2). */
 #include "family.h"
 
 #include <math.h>
 #include <stdio.h>
-
-tmx_status tmx__topo_check_entries(const tmx_topo *t, double entries)
-{
-    char what[96];
-    snprintf(what, sizeof what, "topology %s at n=%lld (%.3g stored weights)", t->fam->info.name,
-             (long long)t->n, entries);
-    return tmx__check_bytes(entries * (sizeof(int64_t) + sizeof(double)) * 1.25, what);
-}
 
 /* First row of the Metropolis/uniform weights of a vertex-transitive graph, from node 0's
  * neighbours at the given offsets (duplicates and self-offsets merge: a simple graph). Every node
@@ -29,7 +21,10 @@ static void graph_first_row(double *c, int64_t len, const int64_t *off, int coun
 
 /* ---- complete: W = J ---------------------------------------------------------------------- */
 
-static tmx_status complete_setup(tmx_topo *t) { return tmx__topo_check_entries(t, (double)t->n * (double)t->n); }
+static tmx_status complete_setup(tmx_topo *t)
+{
+    return tmx__topo_check_entries(t, (double)t->n * (double)(t->n - 1), 0.0);
+}
 
 static tmx_status complete_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
 {
@@ -74,7 +69,7 @@ static tmx_status ring_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_
     return tmx__builder_finish(&b);
 }
 
-static tmx_status ring_setup(tmx_topo *t) { return tmx__topo_check_entries(t, 3.0 * (double)t->n); }
+static tmx_status ring_setup(tmx_topo *t) { return tmx__topo_check_entries(t, 2.0 * (double)t->n, 0.0); }
 
 static tmx_status ring_first_row(const tmx_topo *t, int64_t k, double *c)
 {
@@ -112,7 +107,7 @@ static tmx_status dring_build(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo
 static tmx_status dring_setup(tmx_topo *t)
 {
     t->directed = t->n >= 3;
-    return tmx__topo_check_entries(t, 2.0 * (double)t->n);
+    return tmx__topo_check_entries(t, 2.0 * (double)t->n, 0.0);
 }
 
 static tmx_status dring_first_row(const tmx_topo *t, int64_t k, double *c)
@@ -150,7 +145,7 @@ static tmx_status star_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_
     return tmx__builder_finish(&b);
 }
 
-static tmx_status star_setup(tmx_topo *t) { return tmx__topo_check_entries(t, 3.0 * (double)t->n); }
+static tmx_status star_setup(tmx_topo *t) { return tmx__topo_check_entries(t, 2.0 * (double)t->n, 0.0); }
 
 const tmx__family tmx__fam_star = {
     {"star", TMX_TOPO_STATIC, 0, 1, "any n >= 1", "hub 0 linked to every other node"},
@@ -170,7 +165,7 @@ static tmx_status mesh_setup(tmx_topo *t)
     }
     t->rows = t->crows = r;
     t->cols = t->ccols = n / r;
-    return tmx__topo_check_entries(t, 5.0 * (double)n);
+    return tmx__topo_check_entries(t, 4.0 * (double)n, 0.0);
 }
 
 static tmx_status mesh_build(const tmx_topo *t, int wrap, tmx_csr *G)
@@ -235,7 +230,7 @@ static tmx_status hypercube_setup(tmx_topo *t)
 {
     if (!tmx__is_pow2(t->n))
         return tmx__error(TMX_EINVAL, "hypercube needs n a power of two, got n=%lld", (long long)t->n);
-    return tmx__topo_check_entries(t, (double)t->n * (double)(t->tau + 1));
+    return tmx__topo_check_entries(t, (double)t->n * (double)t->tau, 0.0);
 }
 
 static tmx_status hypercube_build(const tmx_topo *t, int64_t k, tmx_csr *G, tmx_topo_ws *ws)
@@ -260,7 +255,7 @@ const tmx__family tmx__fam_hypercube = {
 static tmx_status exp_setup(tmx_topo *t)
 {
     t->directed = t->n >= 3;
-    return tmx__topo_check_entries(t, (double)t->n * (double)(t->tau + 1));
+    return tmx__topo_check_entries(t, (double)t->n * (double)(t->tau + 1), 0.0);
 }
 
 static tmx_status exp_build(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_topo_ws *ws)
