@@ -5,10 +5,16 @@
 
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 enum { OPT_METHOD = OPT_FIRST_FREE, OPT_CHECK, OPT_SWEEP, OPT_NRANGE, OPT_SAMPLES };
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 static void usage(FILE *f)
 {
@@ -26,20 +32,34 @@ static void usage(FILE *f)
             "      --step K          step of time-varying topologies (default 0)\n"
             "      --method M        auto (default) | dense (LAPACKE) | dft (FFTW, circulants only) |\n"
             "                        iterative (ARPACK)\n"
-            "      --check           state the closed form or theorem of REFERENCE.md section 2 for this\n"
-            "                        topology (exp, ring, torus, complete, hypercube) and whether it holds;\n"
-            "                        exit 1 if it does not\n"
+            "      --check           state the closed form or theorem for this topology (exp, ring, torus,\n"
+            "                        complete, hypercube; docs/definitions.md section 4) and whether it\n"
+            "                        holds; exit 1 if it does not\n"
             "      --samples S       Monte Carlo samples for random topologies (default 1000)\n"
-            "      --sweep LIST      comma-separated topologies; one CSV row per topology and n\n"
+            "      --sweep LIST      comma-separated topologies; one row per topology and n (sizes a\n"
+            "                        topology does not allow are skipped with a note; a sweep in which\n"
+            "                        every size is skipped is an error)\n"
             "      --n A:B[:S]       sweep sizes: A, 2A, 4A, ... up to B; with S: A, A+S, ... up to B;\n"
             "                        or a comma list\n"
             "\n" CLI_TOPO_HELP
             "\n"
             "Output:\n"
-            "      --format FMT      text (default), json (one object), csv (header + one row)\n"
+            "      --format FMT      text (default), json (one object), csv (header + one row); with\n"
+            "                        --sweep csv (default) or json: a JSON array of the objects one\n"
+            "                        topology gives, one per line\n"
             "  -o, --output FILE     write to FILE instead of standard output\n"
             "\n"
-            "Exit status: 0 ok, 1 numerical failure or a --check that does not hold, 2 usage error.\n");
+            "W must be a mixing matrix: nonnegative, rows and columns summing to 1 (within 1e-12, more for\n"
+            "rows longer than 2250 entries, where rounding alone reaches it), and its graph connected (for\n"
+            "a periodic topology, the union over a period; a random topology's draw need not be). Otherwise\n"
+            "gap names the first failing row, column or entry, counted from 1 as in Matrix Market files,\n"
+            "and exits 2.\n"
+            "Bounds: the iterative method keeps " XSTR(TMX_ITER_NCV) " vectors of length n (refused up front when they\n"
+            "would not fit in memory) and gives up after " XSTR(TMX_ITER_MAX_RESTARTS) " restarts (exit 1). On a terminal, its\n"
+            "progress is shown on stderr.\n"
+            "\n"
+            "Exit status: 0 ok, 1 numerical failure or a --check that does not hold, 2 usage error or\n"
+            "invalid matrix.\n");
 }
 
 typedef struct gap_result {
@@ -51,11 +71,31 @@ typedef struct gap_result {
     tmx_random_rate rnd;
 } gap_result;
 
-static tmx_status compute(const tmx_topo *t, int64_t step, tmx_method m, int64_t samples, gap_result *g)
+/* Progress on a terminal: one line on stderr, redrawn at most 4 times a second, erased (by
+ * progress_end) before anything else is printed. */
+static int progress_shown;
+
+static void progress(const char *what, double done, double total, void *ctx)
 {
-    memset(g, 0, sizeof *g);
-    g->t = t;
-    g->step = step;
+    static struct timespec last;
+    struct timespec now;
+    (void)ctx;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (progress_shown && (double)(now.tv_sec - last.tv_sec) + 1e-9 * (double)(now.tv_nsec - last.tv_nsec) < 0.25) return;
+    last = now;
+    fprintf(stderr, "\r%s: %s: %.0f operator applications (at most %.0f) ", cli_prog, what, done, total);
+    fflush(stderr);
+    progress_shown = 1;
+}
+
+static void progress_end(void)
+{
+    if (progress_shown) fputs("\r\033[K", stderr);
+    progress_shown = 0;
+}
+
+static tmx_status compute_rates(const tmx_topo *t, int64_t step, tmx_method m, int64_t samples, gap_result *g)
+{
     tmx_status st = tmx_rate_topo(t, step, m, &g->r);
     if (st != TMX_OK) return st;
     if (tmx_topo_kind_of(t) == TMX_TOPO_PERIODIC) {
@@ -65,6 +105,20 @@ static tmx_status compute(const tmx_topo *t, int64_t step, tmx_method m, int64_t
         g->random = 1;
         st = tmx_rate_random(t, samples, &g->rnd);
     }
+    return st;
+}
+
+/* Checks that W is a mixing matrix (connected; for a periodic topology over a period), then
+ * computes its rates. */
+static tmx_status compute(const tmx_topo *t, int64_t step, tmx_method m, int64_t samples, gap_result *g)
+{
+    memset(g, 0, sizeof *g);
+    g->t = t;
+    g->step = step;
+    tmx_status st = tmx_topo_check_mixing(t, step, TMX_MIXING_CONNECTED);
+    if (st != TMX_OK) return st;
+    st = compute_rates(t, step, m, samples, g);
+    progress_end();
     return st;
 }
 
@@ -243,7 +297,7 @@ static void json_result(FILE *out, const gap_result *g, const check *c)
         json_num(out, c->margin);
         fprintf(out, ",\"holds\":%s}", c->holds ? "true" : "false");
     }
-    fputs("}\n", out);
+    fputc('}', out);
 }
 
 static void text_result(FILE *out, const gap_result *g, const check *c)
@@ -310,7 +364,35 @@ static int64_t *parse_sizes(const char *spec, size_t *count)
     return v;
 }
 
-static int run_sweep(FILE *out, const char *list, const char *nspec, const cli_topo *c, tmx_method m, int64_t samples)
+/* Notes on skipped sizes wait here until a row has been written: when every size is skipped the
+ * sweep fails with one line instead. */
+typedef struct notes {
+    char *text;
+    size_t len, cap;
+    char last[400];
+} notes;
+
+static void note_skip(notes *nb, int flushed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note_skip(notes *nb, int flushed, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(nb->last, sizeof nb->last, fmt, ap);
+    va_end(ap);
+    if (flushed) {
+        fprintf(stderr, "%s: skipping %s\n", cli_prog, nb->last);
+        return;
+    }
+    size_t need = nb->len + strlen(cli_prog) + strlen(nb->last) + 16;
+    if (need > nb->cap) {
+        nb->cap = 2 * need;
+        if (!(nb->text = realloc(nb->text, nb->cap))) cli_die(1, "out of memory");
+    }
+    nb->len += (size_t)sprintf(nb->text + nb->len, "%s: skipping %s\n", cli_prog, nb->last);
+}
+
+static int run_sweep(FILE *out, const char *list, const char *nspec, const cli_topo *c, tmx_method m, int64_t samples,
+                     int json)
 {
     size_t nsizes;
     int64_t *sizes = parse_sizes(nspec, &nsizes);
@@ -323,8 +405,9 @@ static int run_sweep(FILE *out, const char *list, const char *nspec, const cli_t
     }
     free(names);
     names = strdup(list);
-    fprintf(out, "%s\n", csv_header);
     int rc = 0;
+    int64_t rows = 0, failed = 0;
+    notes skipped = {0};
     for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
         for (size_t q = 0; q < nsizes; q++) {
             tmx_topo_params p = c->par;
@@ -333,27 +416,49 @@ static int run_sweep(FILE *out, const char *list, const char *nspec, const cli_t
             gap_result g;
             tmx_status st = tmx_topo_new(tok, &p, &t);
             if (st == TMX_EINVAL) { /* a size this topology does not allow: note it, go on */
-                fprintf(stderr, "topomix gap: skipping %s at n=%lld: %s\n", tok, (long long)sizes[q], tmx_last_error());
+                note_skip(&skipped, rows > 0, "%s at n=%lld: %s", tok, (long long)sizes[q], tmx_last_error());
                 continue;
             }
             if (st == TMX_OK) st = compute(t, 0, m, samples, &g);
             if (st != TMX_OK) {
-                fprintf(stderr, "topomix gap: %s at n=%lld: %s\n", tok, (long long)sizes[q], tmx_last_error());
+                fprintf(stderr, "%s: %s at n=%lld: %s\n", cli_prog, tok, (long long)sizes[q], tmx_last_error());
                 rc = cli_exit_code(st) > rc ? cli_exit_code(st) : rc;
+                failed++;
             } else {
-                csv_row(out, &g);
+                if (rows == 0) { /* the header, and the notes held back until now */
+                    fputs(json ? "[\n" : csv_header, out);
+                    if (!json) fputc('\n', out);
+                    if (skipped.len) fputs(skipped.text, stderr);
+                } else if (json) {
+                    fputs(",\n", out);
+                }
+                if (json)
+                    json_result(out, &g, NULL);
+                else
+                    csv_row(out, &g);
+                rows++;
                 fflush(out); /* rows already computed are never lost */
             }
             tmx_topo_free(t);
         }
     free(names);
     free(sizes);
+    if (rows == 0 && failed == 0) {
+        free(skipped.text);
+        cli_die(EXIT_USAGE, "--sweep %s --n %s: every size was skipped, nothing to write (%s)", list, nspec,
+                skipped.last);
+    }
+    if (rows == 0 && skipped.len) fputs(skipped.text, stderr);
+    if (rows == 0) fputs(json ? "[" : csv_header, out); /* a valid, empty result beside the errors */
+    if (json) fputs("\n]", out);
+    if (json || rows == 0) fputc('\n', out);
+    free(skipped.text);
     return rc;
 }
 
 int cmd_gap(int argc, char **argv)
 {
-    enum { FMT_TEXT, FMT_JSON, FMT_CSV } fmt = FMT_TEXT;
+    enum { FMT_DEFAULT, FMT_TEXT, FMT_JSON, FMT_CSV } fmt = FMT_DEFAULT;
     static const struct option opts[] = {
         /* General */
         {"help", no_argument, NULL, 'h'},
@@ -406,10 +511,15 @@ int cmd_gap(int argc, char **argv)
     if (nrange && !sweep) cli_usage("--n A:B goes with --sweep (use -n N for one size)");
     if (sweep && c.name) cli_usage("give either NAME or --sweep, not both");
 
-    FILE *out = cli_open_output(output, 0);
+    if (sweep && fmt == FMT_TEXT) cli_usage("--sweep writes csv or json, not text");
+    if (sweep && do_check) cli_usage("--check goes with one topology, not --sweep");
+    if (sweep && step != 0) cli_usage("--step goes with one topology, not --sweep");
+    if (isatty(STDERR_FILENO)) tmx_progress_set(progress, NULL);
+
+    FILE *out = cli_open_output(output);
     int rc = 0;
     if (sweep) {
-        rc = run_sweep(out, sweep, nrange, &c, method, samples);
+        rc = run_sweep(out, sweep, nrange, &c, method, samples, fmt == FMT_JSON);
     } else {
         if (!c.name) {
             cli_usage("no topology given (see topomix topo --list)");
@@ -432,7 +542,7 @@ int cmd_gap(int argc, char **argv)
             if (!ck.holds) rc = 1;
         }
         if (fmt == FMT_JSON)
-            json_result(out, &g, do_check ? &ck : NULL);
+            json_result(out, &g, do_check ? &ck : NULL), fputc('\n', out);
         else if (fmt == FMT_CSV)
             fprintf(out, "%s\n", csv_header), csv_row(out, &g);
         else

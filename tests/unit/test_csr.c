@@ -746,6 +746,138 @@ Test(csr, connectivity_of_a_single_node_is_one)
     tmx_csr_destroy(&W);
 }
 
+/* ---- the mixing-matrix check -------------------------------------------------------------- */
+
+/* Asserts that tmx_csr_check_mixing refuses W with TMX_EINVAL and a message containing want. */
+static void assert_refused(const tmx_csr *W, double tol, unsigned flags, const char *want)
+{
+    tmx_clear_error();
+    tmx_status st = tmx_csr_check_mixing(W, tol, flags);
+    cr_assert(eq(int, st, TMX_EINVAL), "status %s (%s), wanted EINVAL", tmx_errname(st), tmx_last_error());
+    cr_assert(strstr(tmx_last_error(), "W is not a mixing matrix: ") == tmx_last_error(), "message: %s",
+              tmx_last_error());
+    cr_assert(strstr(tmx_last_error(), want) != NULL, "message '%s' lacks '%s'", tmx_last_error(), want);
+    cr_assert(strchr(tmx_last_error(), '\n') == NULL, "more than one line: %s", tmx_last_error());
+}
+
+Test(csr, check_mixing_accepts_a_connected_doubly_stochastic_matrix)
+{
+    tmx_csr W = {0};
+    lazy_ring4(&W);
+    cr_assert(eq(int, tmx_csr_check_mixing(&W, 0.0, 0), TMX_OK), "%s", tmx_last_error());
+    cr_assert(eq(int, tmx_csr_check_mixing(&W, TMX_MIXING_TOL, TMX_MIXING_CONNECTED), TMX_OK), "%s",
+              tmx_last_error());
+    tmx_csr_destroy(&W);
+}
+
+Test(csr, check_mixing_names_the_first_negative_entry_counted_from_one)
+{
+    /* [[3/4 1/2 -1/4], [1/2 1/4 1/4], [-1/4 1/4 1]]: rows and columns sum to 1; negative entries at
+     * (1, 3) and (3, 1), counted from 1. The first in row order is named (column order would give
+     * (3, 1)). */
+    const int64_t ti[] = {0, 0, 0, 1, 1, 1, 2, 2, 2}, tj[] = {0, 1, 2, 0, 1, 2, 0, 1, 2};
+    const double tv[] = {0.75, 0.5, -0.25, 0.5, 0.25, 0.25, -0.25, 0.25, 1.0};
+    tmx_csr W = {0};
+    build(&W, 3, 9, ti, tj, tv);
+    assert_refused(&W, TMX_MIXING_TOL, 0, "entry (1, 3) = -0.25 is negative");
+    tmx_csr_destroy(&W);
+}
+
+Test(csr, check_mixing_names_the_first_row_that_does_not_sum_to_one)
+{
+    /* the 0/1 adjacency of the 4-cycle: every row sums to 2 (rows 1..4); row 1 is named */
+    const int64_t ti[] = {0, 1, 1, 2, 2, 3, 3, 0}, tj[] = {1, 0, 2, 1, 3, 2, 0, 3};
+    const double tv[] = {1, 1, 1, 1, 1, 1, 1, 1};
+    tmx_csr W = {0};
+    build(&W, 4, 8, ti, tj, tv);
+    assert_refused(&W, TMX_MIXING_TOL, 0, "row 1 sums to 2 (must be 1 within 1e-12)");
+    tmx_csr_destroy(&W);
+    /* only row 3 is off (row 2 holds 1/2 + 1/2): the first failing row is 3, not 1 */
+    const int64_t ui[] = {0, 1, 1, 2}, uj[] = {0, 1, 2, 2};
+    const double uv[] = {1.0, 0.5, 0.5, 0.75};
+    build(&W, 3, 4, ui, uj, uv);
+    assert_refused(&W, TMX_MIXING_TOL, 0, "row 3 sums to 0.75");
+    tmx_csr_destroy(&W);
+}
+
+Test(csr, check_mixing_names_the_first_column_of_a_row_stochastic_matrix)
+{
+    /* [[1 0 0], [1/2 1/2 0], [1/2 0 1/2]]: rows sum to 1, columns to 2, 1/2, 1/2; column 1 named */
+    const int64_t ti[] = {0, 1, 1, 2, 2}, tj[] = {0, 0, 1, 0, 2};
+    const double tv[] = {1.0, 0.5, 0.5, 0.5, 0.5};
+    tmx_csr W = {0};
+    build(&W, 3, 5, ti, tj, tv);
+    assert_refused(&W, TMX_MIXING_TOL, 0, "column 1 sums to 2 (must be 1 within 1e-12)");
+    tmx_csr_destroy(&W);
+    /* column 1 right, columns 2 and 3 off: column 2 is named */
+    const int64_t ui[] = {0, 1, 1, 2, 2}, uj[] = {0, 1, 2, 1, 2};
+    const double uv[] = {1.0, 0.75, 0.25, 0.75, 0.25};
+    build(&W, 3, 5, ui, uj, uv);
+    assert_refused(&W, TMX_MIXING_TOL, 0, "column 2 sums to 1.5");
+    tmx_csr_destroy(&W);
+}
+
+Test(csr, check_mixing_counts_the_components_of_a_disconnected_matrix_when_asked)
+{
+    /* three 2 × 2 blocks of 1/2: doubly stochastic, three components */
+    const int64_t ti[] = {0, 1, 2, 3, 4, 5}, tj[] = {1, 0, 3, 2, 5, 4};
+    tmx_csr W = {0};
+    graph(&W, 6, 6, ti, tj);
+    cr_assert(eq(int, tmx_csr_check_mixing(&W, TMX_MIXING_TOL, 0), TMX_OK), "%s", tmx_last_error());
+    assert_refused(&W, TMX_MIXING_TOL, TMX_MIXING_CONNECTED, "the graph of W is disconnected (3 components)");
+    tmx_csr_destroy(&W);
+    /* an identity: n components (stored diagonal entries are no edges) */
+    cr_assert(eq(int, tmx_csr_identity(&W, 5), TMX_OK));
+    assert_refused(&W, TMX_MIXING_TOL, TMX_MIXING_CONNECTED, "(5 components)");
+    tmx_csr_destroy(&W);
+}
+
+Test(csr, check_mixing_checks_signs_before_rows_and_rows_before_columns)
+{
+    /* [[2 -1], [0 1]] has a negative entry, a column that sums to 2 and rows that sum to 1 */
+    const int64_t ti[] = {0, 0, 1}, tj[] = {0, 1, 1};
+    const double tv[] = {2.0, -1.0, 1.0};
+    tmx_csr W = {0};
+    build(&W, 2, 3, ti, tj, tv);
+    assert_refused(&W, TMX_MIXING_TOL, 0, "entry (1, 2) = -1 is negative");
+    tmx_csr_destroy(&W);
+    /* [[1 1], [0 1]]: row 1 and column 2 sum to 2; the row is named */
+    const double uv[] = {1.0, 1.0, 1.0};
+    build(&W, 2, 3, ti, tj, uv);
+    assert_refused(&W, TMX_MIXING_TOL, TMX_MIXING_CONNECTED, "row 1 sums to 2");
+    tmx_csr_destroy(&W);
+}
+
+Test(csr, check_mixing_allows_the_rounding_of_long_rows_and_no_more)
+{
+    /* With tol = 0 the limit is 2·L·DBL_EPSILON, L the most nonzeros of a row or column: 3 for the
+     * lazy ring (diagonal + 2 neighbours), so 6·eps ≈ 1.3e-15. Row 1 of the ring moved by 4 ulps of
+     * 1/2 (≈ 4.4e-16 · 2) passes, by 16 ulps (≈ 3.6e-15) does not. */
+    tmx_csr W = {0};
+    lazy_ring4(&W);
+    cr_assert(eq(dbl, W.val[0], 0.5)); /* row 0 starts with its diagonal */
+    W.val[0] = 0.5 + 4 * 0x1p-53;     /* + 4.4e-16, one column off by as much */
+    cr_assert(eq(int, tmx_csr_check_mixing(&W, 0.0, 0), TMX_OK), "%s", tmx_last_error());
+    W.val[0] = 0.5 + 16 * 0x1p-53; /* + 1.8e-15 > 6 eps */
+    assert_refused(&W, 0.0, 0, "row 1 sums to");
+    /* the caller's tolerance rules when it is larger */
+    cr_assert(eq(int, tmx_csr_check_mixing(&W, 1e-12, 0), TMX_OK), "%s", tmx_last_error());
+    W.val[0] = 0.5 + 2e-12;
+    assert_refused(&W, 1e-12, 0, "(must be 1 within 1e-12)");
+    tmx_csr_destroy(&W);
+}
+
+Test(csr, check_mixing_refuses_a_malformed_matrix_and_a_bad_tolerance)
+{
+    tmx_csr W = {0};
+    lazy_ring4(&W);
+    W.col[1] = 7; /* out of range */
+    assert_failed_with_message(tmx_csr_check_mixing(&W, TMX_MIXING_TOL, 0), TMX_EINVAL);
+    W.col[1] = 1;
+    assert_failed_with_message(tmx_csr_check_mixing(&W, NAN, 0), TMX_EINVAL);
+    tmx_csr_destroy(&W);
+}
+
 Test(csr, lazy_gives_half_identity_plus_half_w)
 {
     /* W = [[0 1], [1 0]] (no diagonal stored) → [[1/2 1/2], [1/2 1/2]]; the lazy ring keeps its

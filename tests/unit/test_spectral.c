@@ -1,10 +1,12 @@
-/* Theorems and closed forms of REFERENCE.md §2–§3 as regression tests: known spectra, the
+/* Theorems and closed forms of docs/definitions.md §4–§5 as regression tests: known spectra, the
  * exponential-graph theorem, agreement of the dense, DFT and iterative paths, ρ(W^q) = ρ(W)^q,
  * exact averaging, sequence rates. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <topomix/topomix.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -107,7 +109,7 @@ Test(spectral, complete_has_rho_zero_and_hypercube_one_minus_two_over_tau_plus_o
     }
 }
 
-/* ---- the static exponential graph theorem (seed 000) ---------------------------------------- */
+/* ---- the static exponential graph theorem (docs/definitions.md §4) ---------------------- */
 
 static void check_exp_theorem(int64_t n, tmx_method m)
 {
@@ -255,7 +257,7 @@ Test(spectral, rho_of_a_power_is_the_power_of_rho)
     }
 }
 
-/* ---- exact averaging (seed 000) --------------------------------------------------------------- */
+/* ---- exact averaging (docs/definitions.md §5) ------------------------------------------------- */
 
 Test(exact, onepeer_topologies_average_in_exactly_tau_steps_from_every_phase)
 {
@@ -444,5 +446,170 @@ Test(sequence, monte_carlo_rate_reports_samples_and_a_standard_error)
     double want = (1.0 + 3.0 * (1.0 - 12.0 / 22.0)) / 4.0;
     cr_assert(r.one_minus_p >= want - 6 * r.stderr_p && r.one_minus_p <= want + 6 * r.stderr_p + 0.03,
               "1-p %.6f want %.6f (se %.2g)", r.one_minus_p, want, r.stderr_p);
+    tmx_topo_free(t);
+}
+
+/* ---- the mixing-matrix check of a topology --------------------------------------------------- */
+
+Test(mixing, every_built_in_family_passes_the_check_at_several_n)
+{
+    /* Every family, default and lazy weights (and metropolis/uniform for graph families), at sizes
+     * each allows: W^(k) of every step the check covers is a mixing matrix, connected (over a period
+     * for periodic families) except random ones' single draws. The general path (tmx_csr_check_mixing
+     * on the formed W) must agree with the first-row path the check takes for circulants. */
+    const int64_t sizes[] = {2, 3, 8, 16, 17, 64, 100};
+    const tmx_weights schemes[] = {TMX_WEIGHTS_DEFAULT, TMX_WEIGHTS_LAZY, TMX_WEIGHTS_METROPOLIS, TMX_WEIGHTS_UNIFORM};
+    int checked = 0;
+    for (size_t f = 0; f < tmx_topo_family_count(); f++) {
+        const tmx_topo_family_info *info = tmx_topo_family(f);
+        if (strcmp(info->name, "file") == 0) continue;
+        for (size_t q = 0; q < sizeof sizes / sizeof *sizes; q++)
+            for (int w = 0; w < (info->graph ? 4 : 2); w++) {
+                tmx_topo_params p;
+                tmx_topo_params_init(&p);
+                p.n = sizes[q];
+                p.weights = schemes[w];
+                tmx_topo *t = NULL;
+                tmx_status st = tmx_topo_new(info->name, &p, &t);
+                if (st == TMX_EINVAL) continue; /* a size this family does not allow */
+                cr_assert_eq(st, TMX_OK, "%s n=%lld: %s", info->name, (long long)p.n, tmx_last_error());
+                int random = tmx_topo_kind_of(t) == TMX_TOPO_RANDOM;
+                st = tmx_topo_check_mixing(t, 3, random ? 0 : TMX_MIXING_CONNECTED);
+                cr_assert_eq(st, TMX_OK, "%s n=%lld weights %s: %s", info->name, (long long)p.n,
+                             tmx_weights_name(p.weights), tmx_last_error());
+                int64_t P = tmx_topo_period(t) > 0 ? tmx_topo_period(t) : 1;
+                for (int64_t k = 0; k < P; k++) {
+                    tmx_csr W = {0};
+                    cr_assert_eq(tmx_topo_weights(t, random ? 3 : k, &W), TMX_OK);
+                    st = tmx_csr_check_mixing(&W, TMX_MIXING_TOL, P == 1 && !random ? TMX_MIXING_CONNECTED : 0);
+                    cr_assert_eq(st, TMX_OK, "%s n=%lld step %lld: %s", info->name, (long long)p.n, (long long)k,
+                                 tmx_last_error());
+                    tmx_csr_destroy(&W);
+                }
+                tmx_topo_free(t);
+                checked++;
+            }
+    }
+    cr_assert(checked > 100, "only %d topologies checked", checked);
+}
+
+/* A file: topology holding the given Matrix Market text. */
+static tmx_topo *file_topo(const char *text, char *path)
+{
+    strcpy(path, "/tmp/topomix-test-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char name[64];
+    snprintf(name, sizeof name, "file:%s", path);
+    tmx_topo_params p;
+    tmx_topo_params_init(&p);
+    tmx_topo *t = NULL;
+    cr_assert_eq(tmx_topo_new(name, &p, &t), TMX_OK, "%s", tmx_last_error());
+    return t;
+}
+
+Test(mixing, a_file_matrix_is_refused_naming_what_fails)
+{
+    static const struct {
+        const char *text, *want;
+        unsigned flags;
+    } cases[] = {
+        /* the 0/1 adjacency of the 4-cycle */
+        {"%%MatrixMarket matrix coordinate real general\n4 4 8\n1 2 1\n2 1 1\n2 3 1\n3 2 1\n3 4 1\n4 3 1\n1 4 1\n4 1 1\n",
+         "row 1 sums to 2", 0},
+        /* row stochastic, column 1 sums to 2 */
+        {"%%MatrixMarket matrix coordinate real general\n3 3 5\n1 1 0.5\n1 2 0.5\n2 1 1\n3 1 0.5\n3 3 0.5\n",
+         "column 1 sums to 2", 0},
+        /* doubly stochastic, two blocks: refused only when connectivity is asked for */
+        {"%%MatrixMarket matrix coordinate real general\n4 4 8\n1 1 0.5\n1 2 0.5\n2 1 0.5\n2 2 0.5\n"
+         "3 3 0.5\n3 4 0.5\n4 3 0.5\n4 4 0.5\n",
+         "disconnected (2 components)", TMX_MIXING_CONNECTED},
+    };
+    for (size_t q = 0; q < sizeof cases / sizeof *cases; q++) {
+        char path[64];
+        tmx_topo *t = file_topo(cases[q].text, path);
+        if (cases[q].flags) cr_assert_eq(tmx_topo_check_mixing(t, 0, 0), TMX_OK, "%s", tmx_last_error());
+        cr_assert_eq(tmx_topo_check_mixing(t, 0, cases[q].flags), TMX_EINVAL, "case %zu", q);
+        cr_assert(strstr(tmx_last_error(), cases[q].want), "case %zu: '%s' lacks '%s'", q, tmx_last_error(),
+                  cases[q].want);
+        tmx_topo_free(t);
+        unlink(path);
+    }
+}
+
+/* ---- bounded work and progress --------------------------------------------------------------- */
+
+Test(exact, work_estimate_is_steps_times_nnz_times_the_columns_tracked)
+{
+    /* ring: circulant, one column, 3 entries a row; base-k n=17 k=1: the whole product, n columns */
+    tmx_topo *t = make("ring", 8);
+    double work = 0.0;
+    cr_assert_eq(tmx_exact_work(t, 0, 100, &work), TMX_OK);
+    cr_assert_eq(work, 100.0 * 24.0);
+    tmx_topo_free(t);
+    t = make("base-k", 17);
+    tmx_csr W = {0};
+    cr_assert_eq(tmx_topo_weights(t, 2, &W), TMX_OK);
+    cr_assert_eq(tmx_exact_work(t, 2, 50, &work), TMX_OK);
+    cr_assert_eq(work, 50.0 * (double)W.nnz * 17.0);
+    cr_assert_eq(tmx_exact_work(t, -1, 50, &work), TMX_EINVAL);
+    tmx_csr_destroy(&W);
+    tmx_topo_free(t);
+}
+
+typedef struct seen {
+    int calls, bad;
+    double last, total;
+    char what[64];
+} seen;
+
+static void record(const char *what, double done, double total, void *ctx)
+{
+    seen *s = ctx;
+    if (done < s->last || done > total || (s->calls && total != s->total)) s->bad++;
+    s->calls++;
+    s->last = done;
+    s->total = total;
+    snprintf(s->what, sizeof s->what, "%s", what);
+}
+
+Test(progress, exact_reports_steps_out_of_max_steps)
+{
+    /* ring n=4096 never meets tol 0: 2000 steps of 12288 multiply-adds, 2.5e7 in all, about 5
+     * reports of 2^22 */
+    tmx_topo *t = make("ring", 4096);
+    seen s = {0};
+    tmx_progress_set(record, &s);
+    tmx_exact_result r;
+    cr_assert_eq(tmx_exact_check(t, 0, 2000, 0.0, &r), TMX_OK);
+    tmx_progress_set(NULL, NULL);
+    cr_assert(!r.exact);
+    cr_assert(s.calls >= 3 && s.calls <= 8, "%d reports", s.calls);
+    cr_assert_eq(s.bad, 0);
+    cr_assert_eq(s.total, 2000.0);
+    cr_assert_str_eq(s.what, "exact-averaging product");
+    /* off again: no more reports */
+    int before = s.calls;
+    cr_assert_eq(tmx_exact_check(t, 0, 2000, 0.0, &r), TMX_OK);
+    cr_assert_eq(s.calls, before);
+    tmx_topo_free(t);
+}
+
+Test(progress, the_iterative_method_reports_operator_applications_against_its_cap)
+{
+    tmx_topo *t = make("grid", 5000);
+    seen s = {0};
+    tmx_progress_set(record, &s);
+    tmx_rate r = rate(t, 0, TMX_METHOD_ITERATIVE);
+    tmx_progress_set(NULL, NULL);
+    /* symmetric: one dsaupd solve, ncv·n = 160000 multiply-adds an application, a report every 27 */
+    cr_assert(s.calls >= 1 && s.calls <= r.iterations / 26 + 1, "%d reports for %lld applications", s.calls,
+              (long long)r.iterations);
+    cr_assert_eq(s.bad, 0);
+    cr_assert_eq(s.total, (1.0 + TMX_ITER_MAX_RESTARTS) * TMX_ITER_NCV);
+    cr_assert(s.last <= (double)r.iterations);
+    cr_assert_str_eq(s.what, "iterative eigensolver");
     tmx_topo_free(t);
 }

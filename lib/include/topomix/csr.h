@@ -86,6 +86,28 @@ TMX_API tmx_status tmx_csr_validate(const tmx_csr *W, double tol, tmx_validation
  *  connected). O(n + nnz) time, O(n) memory. */
 TMX_API int tmx_csr_is_connected(const tmx_csr *W);
 
+/** The tolerance for the row and column sums of tmx_csr_check_mixing: 1e-12, or more for long rows
+ *  (see there). */
+#define TMX_MIXING_TOL 1e-12
+
+/** Flags of tmx_csr_check_mixing. */
+#define TMX_MIXING_CONNECTED 1u /**< also demand a connected graph */
+
+/** Checks that W is a mixing matrix: nonnegative, every row and column summing to 1, and with
+ *  TMX_MIXING_CONNECTED in flags, the graph of its off-diagonal nonzeros connected. On the first
+ *  violation returns TMX_EINVAL with one line naming it, rows and columns counted from 1 as in a
+ *  Matrix Market file: "W is not a mixing matrix: " followed by "entry (2, 5) = -0.25 is negative",
+ *  "row 3 sums to 2 (must be 1 within 1e-12)", "column 4 sums to ..." or "the graph of W is
+ *  disconnected (3 components)"; checked in that order, rows and entries in row order.
+ *
+ *  The sums are compared with max(tol, 2·L·DBL_EPSILON), L the most nonzeros in a row or column:
+ *  a valid W's sum of L nonnegative entries carries rounding of at most L·u (u = DBL_EPSILON/2) from
+ *  the summation and as much again from entries computed as 1 − (the others), as diagonals are,
+ *  so tol (TMX_MIXING_TOL = 1e-12 covers L ≤ 2250) never refuses a valid W however long its rows,
+ *  while a row that is off by more than rounding can explain is refused.
+ *  Reuses tmx_csr_validate; O(n + nnz) time, O(n) memory. */
+TMX_API tmx_status tmx_csr_check_mixing(const tmx_csr *W, double tol, unsigned flags);
+
 #ifdef __cplusplus
 }
 #endif

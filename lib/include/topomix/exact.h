@@ -1,4 +1,4 @@
-/* topomix — the periodic exact-averaging check (REFERENCE.md §3). */
+/* topomix — the periodic exact-averaging check (docs/definitions.md §5). */
 #ifndef TMX_EXACT_H
 #define TMX_EXACT_H
 
@@ -29,6 +29,11 @@ typedef struct tmx_exact_result {
  *  TMX_ENOMEM when it would not fit). tol ≥ 0 and finite; max_steps ≥ 1. */
 TMX_API tmx_status tmx_exact_check(const tmx_topo *t, int64_t phase, int64_t max_steps, double tol,
                                    tmx_exact_result *out);
+
+/** The work tmx_exact_check(t, phase, max_steps, …) may take at most, in multiply-adds: max_steps ·
+ *  nnz(W^(phase)) · (1 when one column suffices, else n), nnz of the other steps taken to be alike.
+ *  Forms W^(phase) once (O(nnz)). Progress during the check: tmx_progress_set (topomix/spectral.h). */
+TMX_API tmx_status tmx_exact_work(const tmx_topo *t, int64_t phase, int64_t max_steps, double *work);
 
 /** The default bound on L: three periods for periodic topologies, else 3·max(⌈log2 n⌉, 1). */
 TMX_API int64_t tmx_exact_default_max_steps(const tmx_topo *t);

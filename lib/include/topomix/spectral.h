@@ -1,5 +1,5 @@
 /* topomix — consensus rates: SLEM, ‖W − J‖₂ and the spectral gap of static W, rates of periodic
- * and random sequences (REFERENCE.md §2). */
+ * and random sequences (docs/definitions.md §4). */
 #ifndef TMX_SPECTRAL_H
 #define TMX_SPECTRAL_H
 
@@ -40,6 +40,16 @@ typedef struct tmx_rate {
 TMX_API tmx_status tmx_method_parse(const char *s, tmx_method *out);
 TMX_API const char *tmx_method_name(tmx_method m);
 
+/** Checks that the matrices a rate or exact-averaging computation of t uses are mixing matrices
+ *  (tmx_csr_check_mixing with TMX_MIXING_TOL): W^(0) of a static topology, every step of one
+ *  period of a periodic one, W^(step) of a random one. TMX_MIXING_CONNECTED in flags also demands
+ *  a connected graph: of W, or for a periodic topology of the union over a period; a random
+ *  topology's single draw is not held to it. TMX_EINVAL with one line naming the first failing
+ *  row, column or entry (prefixed with "step k: " for time-varying topologies). Circulant
+ *  topologies are decided by their first row, O(n) without forming W (every row and column of a
+ *  circulant holds its entries); others cost O(nnz) per step checked. */
+TMX_API tmx_status tmx_topo_check_mixing(const tmx_topo *t, int64_t step, unsigned flags);
+
 /** Rates of W^(k) of a topology. DFT is refused (TMX_EUNSUP, with a message) for non-circulant
  *  topologies; DENSE is refused (TMX_ENOMEM) when n × n doubles would exceed memory. */
 TMX_API tmx_status tmx_rate_topo(const tmx_topo *t, int64_t k, tmx_method m, tmx_rate *out);
@@ -72,6 +82,23 @@ typedef struct tmx_random_rate {
 } tmx_random_rate;
 
 TMX_API tmx_status tmx_rate_random(const tmx_topo *t, int64_t samples, tmx_random_rate *out);
+
+/** Progress of the long computations: the iterative method's solves (tmx_rate_topo, tmx_rate_csr,
+ *  tmx_rate_periodic; what = "iterative eigensolver", done = operator applications so far, total =
+ *  the most one solve may take: (1 + TMX_ITER_MAX_RESTARTS) · TMX_ITER_NCV, twice that for a norm)
+ *  and tmx_exact_check (what = "exact-averaging product", done = steps tried, total = max_steps).
+ *  The callback runs in the computing thread about once per 2^22 multiply-adds, so it costs nothing
+ *  measurable; it must not call the library. */
+typedef void (*tmx_progress_fn)(const char *what, double done, double total, void *ctx);
+
+/** Sets the calling thread's progress callback and its ctx (fn NULL: none, the default). */
+TMX_API void tmx_progress_set(tmx_progress_fn fn, void *ctx);
+
+/** The iterative method's bounds: ARPACK keeps TMX_ITER_NCV Lanczos/Arnoldi vectors of length n
+ *  (its memory, refused up front with TMX_ENOMEM when it would not fit) and gives up (TMX_ENOCONV)
+ *  after TMX_ITER_MAX_RESTARTS restarts. */
+#define TMX_ITER_NCV 32
+#define TMX_ITER_MAX_RESTARTS 3000
 
 /** Name of the OpenBLAS kernel set in use ("SkylakeX", "Prescott", …), or "unknown". */
 TMX_API const char *tmx_blas_corename(void);

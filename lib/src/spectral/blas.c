@@ -3,7 +3,7 @@
  * OpenBLAS picks its kernel set once, when it loads, from the CPU model, or from the environment
  * variable OPENBLAS_CORETYPE. 0.3.21 (Debian 12) does not recognise some newer AVX-512 CPUs and then
  * falls back to kernels that leave AVX-512 unused, e.g. the generic "Prescott" (SSE3) set on recent
- * Intel models under KVM (PERFORMANCE-NOTES.md: dgemm 17 instead of 134 GFLOP/s). Measured on an
+ * Intel models under KVM (docs/performance.md §1: dgemm 17 instead of 134 GFLOP/s). Measured on an
  * AVX-512 machine, dsyevd at n = 4096, whole process: Prescott 3.9 s, Haswell (AVX2) 2.8 s,
  * SkylakeX 2.45 s. Since the choice is made at load time, the only fix from inside a program is
  * to set the variable and re-execute the program. */

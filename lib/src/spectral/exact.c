@@ -1,5 +1,7 @@
-/* topomix — the exact-averaging check: smallest L with W^(k+L−1)…W^(k) = J (REFERENCE.md §3). */
+/* topomix — the exact-averaging check: smallest L with W^(k+L−1)…W^(k) = J
+ * (docs/definitions.md §5). */
 #include "../topo/family.h"
+#include "kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,6 +31,18 @@ static double residual_of(const double *x, int64_t len, double target)
     return r;
 }
 
+tmx_status tmx_exact_work(const tmx_topo *t, int64_t phase, int64_t max_steps, double *work)
+{
+    *work = 0.0;
+    if (phase < 0) return tmx__error(TMX_EINVAL, "exact: phase must be >= 0, got %lld", (long long)phase);
+    tmx_csr W = {0};
+    tmx_status st = tmx_topo_weights(t, phase, &W);
+    if (st == TMX_OK)
+        *work = (double)max_steps * (double)W.nnz * (one_column_suffices(t) ? 1.0 : (double)tmx_topo_n(t));
+    tmx_csr_destroy(&W);
+    return st;
+}
+
 tmx_status tmx_exact_check(const tmx_topo *t, int64_t phase, int64_t max_steps, double tol, tmx_exact_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -44,6 +58,7 @@ tmx_status tmx_exact_check(const tmx_topo *t, int64_t phase, int64_t max_steps, 
     if (st != TMX_OK) return st;
     double *X = calloc((size_t)(n * width), sizeof *X), *Y = malloc((size_t)(n * width) * sizeof *Y);
     tmx_csr W = {0};
+    tmx__meter meter = {0.0};
     if (!X || !Y) {
         st = tmx__error(TMX_ENOMEM, "exact: out of memory");
         goto cleanup;
@@ -54,6 +69,8 @@ tmx_status tmx_exact_check(const tmx_topo *t, int64_t phase, int64_t max_steps, 
     for (int64_t L = 1; L <= max_steps; L++) {
         TMX_TRY(tmx_topo_weights(t, phase + L - 1, &W));
         for (int64_t j = 0; j < width; j++) tmx_csr_matvec(&W, X + j * n, Y + j * n);
+        tmx__progress_tick(&meter, (double)W.nnz * (double)width, "exact-averaging product", (double)L,
+                           (double)max_steps);
         double *tmp = X;
         X = Y;
         Y = tmp;

@@ -38,6 +38,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <topomix/spectral.h>
 
 /* ---- ARPACK's Fortran 77 interface ---------------------------------------------------------- */
 
@@ -74,11 +75,30 @@ extern void dneupd_(const tmx__fint *rvec, const char *howmny, tmx__fint *select
 /* ---- parameters ------------------------------------------------------------------------------ */
 
 #define TMX__ITER_NEV 1
-#define TMX__ITER_NCV 32
-#define TMX__ITER_MAXITER 3000
+#define TMX__ITER_NCV TMX_ITER_NCV
+#define TMX__ITER_MAXITER TMX_ITER_MAX_RESTARTS
 #define TMX__ITER_DENSE_N 16 /* n at or below this: dense fallback */
 
 static pthread_mutex_t arpack_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- progress --------------------------------------------------------------------------------- */
+
+static _Thread_local tmx_progress_fn progress_fn;
+static _Thread_local void *progress_ctx;
+
+void tmx_progress_set(tmx_progress_fn fn, void *ctx)
+{
+    progress_fn = fn;
+    progress_ctx = ctx;
+}
+
+void tmx__progress_tick(tmx__meter *m, double work, const char *what, double done, double total)
+{
+    m->since += work;
+    if (m->since < TMX__PROGRESS_WORK || !progress_fn) return;
+    m->since = 0.0;
+    progress_fn(what, done, total, progress_ctx);
+}
 
 /* ---- the operator, counted ------------------------------------------------------------------- */
 
@@ -87,7 +107,15 @@ typedef struct tmx__opctx {
     void *ctx;
     double *tmp; /* length n, for AᵀA */
     int64_t n, applies;
+    tmx__meter meter;
 } tmx__opctx;
+
+/* The most operator applications one ARPACK solve may take: ncv to build the first factorization,
+ * at most ncv per restart, each an AᵀA product of two for norm2. */
+static double max_applies(const tmx__opctx *o, tmx__fint ncv)
+{
+    return (1.0 + TMX__ITER_MAXITER) * (double)ncv * (o->At ? 2.0 : 1.0);
+}
 
 /* y = A x (or AᵀA x). TMX_EINVAL when the operator returns a non-finite value. */
 static tmx_status apply(tmx__opctx *o, const char *fn, const double *x, double *y)
@@ -172,6 +200,13 @@ static tmx_status alloc_block(const char *fn, size_t count, double **out)
     *out = calloc(count ? count : 1, sizeof(double));
     if (!*out) return tmx__error(TMX_ENOMEM, "%s: cannot allocate %zu doubles of workspace", fn, count);
     return TMX_OK;
+}
+
+/* The whole of one solve's workspace (`count` doubles), checked before any of it is allocated:
+ * the blocks one by one could each fit where together they do not. */
+static tmx_status check_workspace(double count)
+{
+    return tmx__check_bytes(count * sizeof(double), "the iterative eigensolver (ARPACK: 32 vectors of length n)");
 }
 
 /* Deterministic pseudo-random start in [-0.5, 0.5): never orthogonal to a structured eigenvector
@@ -308,6 +343,7 @@ static tmx_status arpack_sym(tmx__opctx *o, const char *fn, double tol, double *
     tmx__fint ldv = n, lworkl = ncv * (ncv + 8), ido = 0, info = 1, iparam[11] = {0}, ipntr[11] = {0};
     tmx__fint *select = NULL;
     double *resid = NULL, *v = NULL, *workd = NULL, *workl = NULL, *d = NULL, *z = NULL, *y = NULL;
+    TMX_TRY(check_workspace((double)n * (ncv + nev + 6.0) + lworkl));
     TMX_TRY(alloc_block(fn, (size_t)n, &resid));
     TMX_TRY(alloc_block(fn, (size_t)n * (size_t)ncv, &v));
     TMX_TRY(alloc_block(fn, 3 * (size_t)n, &workd));
@@ -333,6 +369,9 @@ static tmx_status arpack_sym(tmx__opctx *o, const char *fn, double tol, double *
                     workl, &lworkl, &info, 1, 2);
             if (ido != -1 && ido != 1) break;
             TMX_TRY(apply(o, fn, workd + ipntr[0] - 1, workd + ipntr[1] - 1));
+            /* an application costs O(nnz) and ARPACK's orthogonalisation O(ncv·n) around it */
+            tmx__progress_tick(&o->meter, (double)ncv * (double)n, "iterative eigensolver", (double)o->applies,
+                               max_applies(o, ncv));
         }
         if (info != -9) break;
     }
@@ -382,7 +421,7 @@ tmx_status tmx__op_sym_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__
     static const char fn[] = "op_sym_maxabs";
     tmx_status st = check_args(fn, n, A, r, tol);
     if (st != TMX_OK) return st;
-    tmx__opctx o = {A, NULL, ctx, NULL, n, 0};
+    tmx__opctx o = {A, NULL, ctx, NULL, n, 0, {0.0}};
     if (n <= TMX__ITER_DENSE_N) return dense_fallback(&o, fn, KIND_SYM, r);
     double theta = 0.0, res = 0.0;
     pthread_mutex_lock(&arpack_lock);
@@ -404,7 +443,7 @@ tmx_status tmx__op_norm2(int64_t n, tmx__op A, tmx__op At, void *ctx, double tol
     double *tmp = NULL;
     st = alloc_block(fn, (size_t)n, &tmp);
     if (st != TMX_OK) return st;
-    tmx__opctx o = {A, At, ctx, tmp, n, 0};
+    tmx__opctx o = {A, At, ctx, tmp, n, 0, {0.0}};
     if (n <= TMX__ITER_DENSE_N) {
         st = dense_fallback(&o, fn, KIND_NORM2, r);
         free(tmp);
@@ -433,6 +472,7 @@ static tmx_status arpack_gen(tmx__opctx *o, const char *fn, double tol, tmx__ite
     tmx__fint iparam[11] = {0}, ipntr[14] = {0}, *select = NULL;
     double *resid = NULL, *v = NULL, *workd = NULL, *workl = NULL, *dr = NULL, *di = NULL, *z = NULL,
            *workev = NULL, *y = NULL;
+    TMX_TRY(check_workspace((double)n * (ncv + nev + 7.0) + lworkl + 3.0 * ncv));
     TMX_TRY(alloc_block(fn, (size_t)n, &resid));
     TMX_TRY(alloc_block(fn, (size_t)n * (size_t)ncv, &v));
     TMX_TRY(alloc_block(fn, 3 * (size_t)n, &workd));
@@ -460,6 +500,8 @@ static tmx_status arpack_gen(tmx__opctx *o, const char *fn, double tol, tmx__ite
                     workl, &lworkl, &info, 1, 2);
             if (ido != -1 && ido != 1) break;
             TMX_TRY(apply(o, fn, workd + ipntr[0] - 1, workd + ipntr[1] - 1));
+            tmx__progress_tick(&o->meter, (double)ncv * (double)n, "iterative eigensolver", (double)o->applies,
+                               max_applies(o, ncv));
         }
         if (info != -9) break;
     }
@@ -525,7 +567,7 @@ tmx_status tmx__op_gen_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__
     static const char fn[] = "op_gen_maxabs";
     tmx_status st = check_args(fn, n, A, r, tol);
     if (st != TMX_OK) return st;
-    tmx__opctx o = {A, NULL, ctx, NULL, n, 0};
+    tmx__opctx o = {A, NULL, ctx, NULL, n, 0, {0.0}};
     if (n <= TMX__ITER_DENSE_N) return dense_fallback(&o, fn, KIND_GEN, r);
     tmx__iter_result tmp = {0.0, 0.0, 0};
     pthread_mutex_lock(&arpack_lock);

@@ -33,4 +33,15 @@ tmx_status tmx__op_gen_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__
 /* Largest singular value of A from AᵀA (dsaupd on x ↦ Aᵀ(Ax)). */
 tmx_status tmx__op_norm2(int64_t n, tmx__op A, tmx__op At, void *ctx, double tol, tmx__iter_result *r);
 
+/* ---- progress (tmx_progress_set) ------------------------------------------------------------- */
+
+/* Work since the last report, so that the callback runs about once per TMX__PROGRESS_WORK units
+ * of work (multiply-adds) whatever the size of one step. */
+typedef struct tmx__meter {
+    double since;
+} tmx__meter;
+#define TMX__PROGRESS_WORK 4194304.0 /* 2^22: a few milliseconds */
+/* Adds `work` and reports (what, done, total) to this thread's callback when enough has accrued. */
+void tmx__progress_tick(tmx__meter *m, double work, const char *what, double done, double total);
+
 #endif

@@ -1,9 +1,10 @@
-/* topomix — rates of mixing matrices and sequences (REFERENCE.md §2): method selection, the DFT
- * closed form for circulants (FFTW), periodic products, expected rates of random topologies. */
+/* topomix — rates of mixing matrices and sequences (docs/definitions.md §4): method selection, the
+ * DFT closed form for circulants (FFTW), periodic products, expected rates of random topologies. */
 #include "../topo/family.h"
 #include "kernels.h"
 
 #include <fftw3.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,130 @@ tmx_status tmx_rate_csr(const tmx_csr *W, tmx_method m, tmx_rate *out)
     return m == TMX_METHOD_DENSE ? rate_dense(W, out) : rate_iterative(W, out);
 }
 
+/* ---- the mixing-matrix check ------------------------------------------------------------------ */
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b) {
+        int64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+/* Components of the circulant graph on Z_rows × Z_cols whose edges join x and x + s for every
+ * offset s of the support sup (row-major r·cols + c). 1-D: the offsets generate the subgroup
+ * gcd(n, s…)·Z_n, so there are that many components. 2-D (the torus): breadth-first search from
+ * each unvisited node, O(n·|sup|). -1 when out of memory. */
+static int64_t circulant_components(int64_t rows, int64_t cols, const int64_t *sup, int64_t count)
+{
+    int64_t n = rows * cols;
+    if (rows == 1) {
+        int64_t g = n;
+        for (int64_t q = 0; q < count; q++) g = gcd64(g, sup[q]);
+        return g;
+    }
+    char *seen = calloc((size_t)n, 1);
+    int64_t *queue = malloc((size_t)n * sizeof *queue), comps = 0;
+    if (!seen || !queue) comps = -1;
+    for (int64_t start = 0; start < n && comps >= 0; start++) {
+        if (seen[start]) continue;
+        comps++;
+        int64_t head = 0, tail = 0;
+        seen[start] = 1;
+        queue[tail++] = start;
+        while (head < tail) {
+            int64_t x = queue[head++], xr = x / cols, xc = x % cols;
+            for (int64_t q = 0; q < count; q++) {
+                int64_t y = ((xr + sup[q] / cols) % rows) * cols + (xc + sup[q] % cols) % cols;
+                if (!seen[y]) seen[y] = 1, queue[tail++] = y;
+            }
+        }
+    }
+    free(seen);
+    free(queue);
+    return comps;
+}
+
+/* The circulant path of tmx_topo_check_mixing: every row and every column of a circulant holds the
+ * entries of the first row, so the first row decides, in O(n) and without forming W. */
+static tmx_status check_circulant(const tmx_topo *t, int64_t first, int64_t last, double tol, unsigned flags)
+{
+    static const char head[] = "W is not a mixing matrix";
+    int64_t rows, cols, n = tmx_topo_n(t), count = 0;
+    tmx__topo_circulant_shape(t, &rows, &cols);
+    tmx_status st = TMX_OK;
+    double *c = malloc((size_t)n * sizeof *c);
+    int64_t *sup = malloc((size_t)n * sizeof *sup); /* the union of the supports, offset 0 left out */
+    char *in = calloc((size_t)n, 1);
+    if (!c || !sup || !in) {
+        st = tmx__error(TMX_ENOMEM, "check_mixing: out of memory");
+        goto cleanup;
+    }
+    for (int64_t k = first; k <= last && st == TMX_OK; k++) {
+        TMX_TRY(tmx__topo_first_row(t, k, c));
+        double sum = 0.0;
+        int64_t nz = 0;
+        for (int64_t j = 0; j < n && st == TMX_OK; j++) {
+            if (c[j] < 0.0)
+                st = tmx__error(TMX_EINVAL, "%s: entry (1, %lld) = %.15g is negative", head, (long long)j + 1, c[j]);
+            sum += c[j];
+            nz += c[j] != 0.0;
+            if (c[j] != 0.0 && j != 0 && !in[j]) in[j] = 1, sup[count++] = j;
+        }
+        double lim = fmax(tol, 2.0 * (double)nz * DBL_EPSILON); /* as tmx_csr_check_mixing */
+        if (st == TMX_OK && fabs(sum - 1.0) > lim)
+            st = tmx__error(TMX_EINVAL, "%s: row 1 sums to %.15g (must be 1 within %.3g)", head, sum, lim);
+        if (st != TMX_OK && last > first) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", tmx_last_error());
+            st = tmx__error(st, "step %lld: %s", (long long)k, msg);
+        }
+    }
+    if (st == TMX_OK && (flags & TMX_MIXING_CONNECTED)) {
+        int64_t comps = circulant_components(rows, cols, sup, count);
+        if (comps < 0) st = tmx__error(TMX_ENOMEM, "check_mixing: out of memory");
+        else if (comps > 1)
+            st = tmx__error(TMX_EINVAL, "%s: the graph of W%s is disconnected (%lld components)", head,
+                            last > first ? " (the union over a period)" : "", (long long)comps);
+    }
+cleanup:
+    free(c);
+    free(sup);
+    free(in);
+    return st;
+}
+
+tmx_status tmx_topo_check_mixing(const tmx_topo *t, int64_t step, unsigned flags)
+{
+    if (step < 0) return tmx__error(TMX_EINVAL, "step must be >= 0, got %lld", (long long)step);
+    tmx_topo_kind kind = tmx_topo_kind_of(t);
+    int64_t first = kind == TMX_TOPO_RANDOM ? step : 0, last = kind == TMX_TOPO_PERIODIC ? tmx_topo_period(t) - 1 : first;
+    if (tmx__topo_is_circulant(t)) return check_circulant(t, first, last, TMX_MIXING_TOL, flags);
+    tmx_status st = TMX_OK;
+    tmx_csr W = {0};
+    unsigned step_flags = kind == TMX_TOPO_STATIC ? flags : 0;
+    for (int64_t k = first; k <= last && st == TMX_OK; k++) {
+        st = tmx_topo_weights(t, k, &W);
+        if (st == TMX_OK) st = tmx_csr_check_mixing(&W, TMX_MIXING_TOL, step_flags);
+        if (st != TMX_OK && kind != TMX_TOPO_STATIC) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", tmx_last_error());
+            st = tmx__error(st, "step %lld: %s", (long long)k, msg);
+        }
+    }
+    tmx_csr_destroy(&W);
+    if (st == TMX_OK && (flags & TMX_MIXING_CONNECTED) && kind == TMX_TOPO_PERIODIC) {
+        tmx_topo_report r;
+        st = tmx_topo_validate(t, 0, TMX_MIXING_TOL, &r);
+        if (st == TMX_OK && r.period_connected == 0)
+            st = tmx__error(TMX_EINVAL, "W is not a mixing matrix: the union of the graphs of W^(0..%lld) is "
+                                        "disconnected", (long long)last);
+    }
+    return st;
+}
+
 /* ---- DFT closed form for circulants ---------------------------------------------------------- */
 
 /* The 1-D or 2-D real-to-complex transform of the first row. X holds rows × (cols/2 + 1) values;
@@ -202,7 +327,7 @@ static void freq_of(const dft *d, int64_t q, int64_t *ma, int64_t *mb)
 /* Precise 1 − |λ| at frequency (ma, mb) from the sparse stencil, where λ = Σ_s c_s e^{iθ_s}:
  * 1 − Re λ = Σ c_s 2 sin²(θ_s/2), 1 + Re λ = Σ c_s 2 cos²(θ_s/2), so
  * 1 − |λ|² = (1 − Re)(1 + Re) − Im² and 1 − |λ| = (1 − |λ|²)/(1 + |λ|). Angles are reduced in
- * integers first (s·m mod n), so no digits are lost for tiny gaps (PERFORMANCE-NOTES.md). */
+ * integers first (s·m mod n), so no digits are lost for tiny gaps (docs/performance.md §2). */
 static double precise_gap(const int64_t *sa, const int64_t *sb, const double *w, int64_t count, int64_t rows,
                           int64_t cols, int64_t ma, int64_t mb, double *modulus)
 {
