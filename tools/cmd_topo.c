@@ -218,7 +218,7 @@ int cmd_topo(int argc, char **argv)
     if (optind < argc) c.name = argv[optind++];
     if (optind < argc) cli_usage("unexpected argument '%s'", argv[optind]);
 
-    FILE *out = cli_open_output(output, 0);
+    FILE *out = cli_open_output(output);
     int rc = 0;
     if (list) {
         print_list(out);

@@ -2,8 +2,8 @@
 """NumPy + scipy.sparse side of the sim-dsgd benchmark: a straightforward D-SGD run, the way a
 researcher would write it, on the problem and data that bench_sim.c gives the C engine.
 
-  problem   non-convex logistic regression (REFERENCE.md §6): per agent, the mean over a minibatch
-            of log(1 + exp(-b aᵀx)), plus λ Σ_k x_k²/(1 + x_k²), λ = 1e-3
+  problem   non-convex logistic regression (docs/definitions.md §8): per agent, the mean over a
+            minibatch of log(1 + exp(-b aᵀx)), plus λ Σ_k x_k²/(1 + x_k²), λ = 1e-3
   data      synthetic, the distribution of tmx_data_synth with hetero 0, noise 0.1: a ~ N(0, I_d),
             planted x* ~ N(0, I/d), b = sign(aᵀx* + 0.1 ε) (0 → +1); m samples per agent,
             contiguous shards (not bit-identical to the C generator: same shape and distribution)

@@ -1,5 +1,5 @@
 /* Base-(k+1) graph (Takezawa et al. 2023): exact averaging after one period for every n, degree
- * at most k, period at most 2·log_{k+1}(n) + 2. REFERENCE.md §1 and §3. */
+ * at most k, period at most 2·log_{k+1}(n) + 2. docs/definitions.md §2 and §5. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>

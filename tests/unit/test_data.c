@@ -699,8 +699,9 @@ Test(partition, label_skew_with_small_alpha_gives_shards_dominated_by_one_class)
 {
     /* 4 balanced classes of 1000 over 8 shards. α = 0.1: each class lands mostly on one or two
      * shards, so most shards have a majority class (a uniform split gives shares ≈ 1/4). Seed 1
-     * gives a partition without empty shards; over seeds 1..10 every such partition had ≥ 7 of 8
-     * shards with a majority class (3 of the 10 seeds left a shard empty: EINVAL).
+     * gives a partition whose Dirichlet cuts left no shard empty (so the repair of empty shards
+     * did not touch it); over seeds 1..10 such partitions had ≥ 7 of 8 shards with a majority
+     * class.
      * α = 1000: the proportions are 1/8 ± 0.004, so every class share is ≈ 1/4 and every shard
      * holds ≈ 500 samples (± 8 for one standard deviation; we allow ± 50). */
     tmx_dataset D = {0};
@@ -776,32 +777,103 @@ Test(partition, label_skew_on_binary_labels_uses_the_two_label_values)
     free(y);
 }
 
-Test(partition, label_skew_leaves_every_shard_non_empty_or_fails_with_einval)
+/* m labels of C classes with unequal class sizes: class c gets weight c + 1 (labels in a
+ * seeded pseudo-random order, so the file order does not follow the classes). */
+static void skewed_class_dataset(tmx_dataset *D, int64_t C, int64_t m, uint64_t seed)
 {
-    /* 20 samples of 2 classes over 10 shards with α = 1: some seeds leave a shard empty (reported,
-     * never repaired), others give a valid partition; over seeds 1..30 both happen. */
+    double *y = malloc((size_t)m * sizeof *y);
+    cr_assert(y != NULL);
+    rng_state = seed;
+    int64_t total = C * (C + 1) / 2;
+    for (int64_t i = 0; i < m; i++) {
+        int64_t t = (int64_t)(rng_next() % (uint64_t)total), c = 0;
+        while (t >= c + 1) t -= c + 1, c++;
+        y[i] = (double)c;
+    }
+    labels_dataset(D, m, y, C);
+    free(y);
+}
+
+Test(partition, label_skew_never_leaves_a_shard_empty_when_m_is_at_least_n)
+{
+    /* Small α puts whole classes on a few shards, so the raw Dirichlet cuts often leave shards
+     * empty (20 samples of 2 classes over 10 shards with α = 1 did for 3 seeds in 10 before the
+     * repair). Over many (m, n, C, α, seed), including m = n and α far below 1, every shard must
+     * hold a sample, the shards must be a permutation of 0..m−1 (check_partition: sizes sum to m,
+     * no sample twice), and the same seed must give the same partition. */
+    const double alphas[] = {1e-3, 0.05, 0.5, 1.0, 10.0};
+    const int64_t ns[] = {1, 2, 7, 10, 32};
+    const int64_t Cs[] = {2, 3, 10};
+    int64_t cases = 0;
+    for (size_t ic = 0; ic < sizeof Cs / sizeof *Cs; ic++)
+        for (size_t in = 0; in < sizeof ns / sizeof *ns; in++) {
+            int64_t n = ns[in];
+            const int64_t ms[] = {n, n + 1, 3 * n, 40 * n};
+            for (size_t im = 0; im < sizeof ms / sizeof *ms; im++) {
+                tmx_dataset D = {0};
+                skewed_class_dataset(&D, Cs[ic], ms[im], 1000 + (uint64_t)(ic * 100 + in * 10 + im));
+                for (size_t ia = 0; ia < sizeof alphas / sizeof *alphas; ia++)
+                    for (uint64_t seed = 1; seed <= 12; seed++) {
+                        tmx_partition P = {0}, Q = {0};
+                        cr_assert(eq(int, tmx_partition_make(&D, n, TMX_PART_LABEL_SKEW, alphas[ia], seed, &P), TMX_OK),
+                                  "m=%lld n=%lld C=%lld alpha=%g seed=%llu: %s", (long long)ms[im], (long long)n,
+                                  (long long)Cs[ic], alphas[ia], (unsigned long long)seed, tmx_last_error());
+                        check_partition(&P, n, ms[im]);
+                        cr_assert(eq(int, tmx_partition_make(&D, n, TMX_PART_LABEL_SKEW, alphas[ia], seed, &Q), TMX_OK));
+                        cr_assert(eq(int, memcmp(P.start, Q.start, ((size_t)n + 1) * sizeof *P.start), 0));
+                        cr_assert(eq(int, memcmp(P.order, Q.order, (size_t)ms[im] * sizeof *P.order), 0));
+                        tmx_partition_destroy(&P);
+                        tmx_partition_destroy(&Q);
+                        cases++;
+                    }
+                tmx_dataset_destroy(&D);
+            }
+        }
+    cr_expect(eq(i64, cases, 3 * 5 * 4 * 5 * 12));
+}
+
+Test(partition, label_skew_keeps_the_skew_of_heart_scale_sized_data)
+{
+    /* The README's example: 270 samples (150 of −1, 120 of +1, as in heart_scale) over 10
+     * shards with α = 0.5. Every seed must fill every shard, and the shards stay skewed: a
+     * uniform split gives each shard a dominant share ≈ 150/270 = 0.56 (≈ 0.6 with sampling
+     * noise at 27 samples per shard); Dir(0.5) over two classes gives a mean dominant share of
+     * about 0.8. We require > 0.65 on average over 50 seeds (the seed-to-seed spread of the
+     * mean over 10 shards is ≈ 0.05). */
+    const int64_t m = 270;
+    double *y = malloc((size_t)m * sizeof *y);
+    cr_assert(y != NULL);
+    for (int64_t i = 0; i < m; i++) y[i] = i % 9 < 5 ? -1.0 : 1.0;
     tmx_dataset D = {0};
-    class_dataset(&D, 2, 10);
-    int failed = 0, succeeded = 0;
-    for (uint64_t seed = 1; seed <= 30; seed++) {
+    labels_dataset(&D, m, y, 2);
+    double share = 0.0;
+    for (uint64_t seed = 1; seed <= 50; seed++) {
         tmx_partition P = {0};
-        tmx_clear_error();
-        tmx_status st = tmx_partition_make(&D, 10, TMX_PART_LABEL_SKEW, 1.0, seed, &P);
-        if (st == TMX_OK) {
-            succeeded++;
-            check_partition(&P, 10, D.m);
-        } else {
-            failed++;
-            cr_expect(eq(int, st, TMX_EINVAL));
-            cr_expect(not(eq(ptr, strstr(tmx_last_error(), "empty"), NULL)), "%s", tmx_last_error());
-            cr_expect(not(eq(ptr, strstr(tmx_last_error(), "fewer nodes"), NULL)), "%s", tmx_last_error());
-            cr_expect(eq(ptr, P.order, NULL));
-            cr_expect(eq(ptr, P.start, NULL));
+        cr_assert(eq(int, tmx_partition_make(&D, 10, TMX_PART_LABEL_SKEW, 0.5, seed, &P), TMX_OK), "seed %llu: %s",
+                  (unsigned long long)seed, tmx_last_error());
+        check_partition(&P, 10, m);
+        for (int64_t k = 0; k < 10; k++) {
+            int64_t pos = 0, size = P.start[k + 1] - P.start[k];
+            for (int64_t t = P.start[k]; t < P.start[k + 1]; t++) pos += D.y[P.order[t]] > 0;
+            share += (double)(pos > size - pos ? pos : size - pos) / (double)size / 500.0;
         }
         tmx_partition_destroy(&P);
     }
-    cr_expect(gt(int, failed, 0), "some seed leaves a shard empty");
-    cr_expect(gt(int, succeeded, 0), "some seed fills every shard");
+    cr_expect(gt(dbl, share, 0.65), "mean dominant share %g", share);
+    tmx_dataset_destroy(&D);
+    free(y);
+}
+
+Test(partition, label_skew_refuses_fewer_samples_than_shards)
+{
+    tmx_dataset D = {0};
+    class_dataset(&D, 2, 5);
+    tmx_partition P = {0};
+    cr_expect(eq(int, tmx_partition_make(&D, 11, TMX_PART_LABEL_SKEW, 0.5, 1, &P), TMX_EINVAL));
+    cr_expect(not(eq(ptr, strstr(tmx_last_error(), "11 shards for 10 samples"), NULL)), "%s", tmx_last_error());
+    cr_expect(eq(ptr, strchr(tmx_last_error(), '\n'), NULL), "one line: %s", tmx_last_error());
+    cr_expect(eq(ptr, P.order, NULL));
+    tmx_partition_destroy(&P);
     tmx_dataset_destroy(&D);
 }
 
@@ -847,4 +919,128 @@ Test(partition, invalid_arguments_are_einval)
     check_partition(&P, 10, 10);
     tmx_partition_destroy(&P);
     tmx_dataset_destroy(&D);
+}
+
+/* ---- garbage refused before work: BOM, NUL bytes, huge indices, directories, one class ------- */
+
+/* Reads `len` bytes (which may hold NUL) through fmemopen. */
+static tmx_status read_bytes(const char *bytes, size_t len, tmx_label_mode mode, tmx_dataset *D)
+{
+    FILE *f = fmemopen((void *)bytes, len, "r");
+    cr_assert(not(eq(ptr, f, NULL)), "cannot open an in-memory stream");
+    tmx_status st = tmx_libsvm_read(f, 0, mode, D);
+    fclose(f);
+    return st;
+}
+
+/* A new temporary file holding `len` bytes; its path is left in path (char[32]). */
+static void temp_file(char *path, const char *bytes, size_t len)
+{
+    strcpy(path, "/tmp/topomix-test-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(ge(int, fd, 0));
+    FILE *f = fdopen(fd, "w");
+    cr_assert(not(eq(ptr, f, NULL)));
+    cr_assert(eq(sz, fwrite(bytes, 1, len, f), len));
+    cr_assert(eq(int, fclose(f), 0));
+}
+
+Test(libsvm, accepts_a_utf8_byte_order_mark_at_the_start)
+{
+    tmx_dataset A = {0}, B = {0};
+    cr_assert(eq(int, read_text("+1 1:0.5 3:-2\n-1 2:4\n", 0, TMX_LABELS_BINARY, &A), TMX_OK), "%s", tmx_last_error());
+    cr_assert(eq(int, read_text("\xEF\xBB\xBF+1 1:0.5 3:-2\n-1 2:4\n", 0, TMX_LABELS_BINARY, &B), TMX_OK), "%s",
+              tmx_last_error());
+    cr_assert(eq(i64, A.m, B.m));
+    cr_assert(eq(i64, A.d, B.d));
+    cr_assert(eq(int, memcmp(A.A, B.A, (size_t)(A.m * A.d) * sizeof *A.A), 0));
+    cr_assert(eq(int, memcmp(A.y, B.y, (size_t)A.m * sizeof *A.y), 0));
+    tmx_dataset_destroy(&A);
+    tmx_dataset_destroy(&B);
+    /* only at the start of the file: on a later line it is not a label */
+    expect_failure("1 1:1\n\xEF\xBB\xBF" "2 1:1\n", 0, TMX_EPARSE, "line 2");
+}
+
+Test(libsvm, a_nul_byte_names_its_line_and_the_file)
+{
+    static const char text[] = "1 1:1\n-1 2:1\n1 3:\0\n";
+    tmx_dataset D = {0};
+    tmx_clear_error();
+    cr_assert(eq(int, read_bytes(text, sizeof text - 1, TMX_LABELS_BINARY, &D), TMX_EPARSE));
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), "NUL byte in line 3"), NULL)), "%s", tmx_last_error());
+    cr_assert(eq(ptr, D.A, NULL));
+    char path[32];
+    temp_file(path, text, sizeof text - 1);
+    tmx_status st = tmx_libsvm_read_file(path, 0, TMX_LABELS_BINARY, &D);
+    remove(path);
+    cr_assert(eq(int, st, TMX_EPARSE));
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), path), NULL)), "%s", tmx_last_error());
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), "NUL byte in line 3"), NULL)), "%s", tmx_last_error());
+}
+
+/* `1 3000000000:1` makes d = 3·10^9: a dense 1 × d matrix of 24 GB, refused from the estimate
+ * before allocating it; with TOPOMIX_MEMORY_LIMIT at 1 GiB on any host. */
+Test(libsvm, a_huge_index_is_refused_against_the_memory_available)
+{
+    cr_assert(eq(int, setenv("TOPOMIX_MEMORY_LIMIT", "1G", 1), 0));
+    expect_failure("1 3000000000:1\n", 0, TMX_ENOMEM, "1 x 3000000000");
+    cr_expect(not(eq(ptr, strstr(tmx_last_error(), "needs 22.4 GiB"), NULL)), "%s", tmx_last_error());
+    /* and a 1000 x 1000 one (8 MB) still fits */
+    tmx_dataset D = {0};
+    cr_assert(eq(int, read_text("1 1000:1\n-1 1:1\n", 0, TMX_LABELS_BINARY, &D), TMX_OK), "%s", tmx_last_error());
+    cr_assert(eq(i64, D.d, 1000));
+    tmx_dataset_destroy(&D);
+}
+
+Test(libsvm, a_directory_is_refused_by_name)
+{
+    char dir[] = "/tmp/topomix-dir-XXXXXX";
+    cr_assert(not(eq(ptr, mkdtemp(dir), NULL)));
+    tmx_dataset D = {0};
+    tmx_status st = tmx_libsvm_read_file(dir, 0, TMX_LABELS_BINARY, &D);
+    remove(dir);
+    cr_assert(eq(int, st, TMX_EIO), "got %s (%s)", tmx_errname(st), tmx_last_error());
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), dir), NULL)), "%s", tmx_last_error());
+    cr_assert(not(eq(ptr, strstr(tmx_last_error(), "is a directory"), NULL)), "%s", tmx_last_error());
+    cr_assert(eq(ptr, D.A, NULL));
+}
+
+Test(libsvm, labels_that_collapse_to_one_class_are_refused_naming_them)
+{
+    static const struct {
+        const char *text;
+        tmx_label_mode mode;
+        const char *parts[2];
+    } cases[] = {
+        /* {1, 2}: both > 0, so both +1 under the binary rule */
+        {"1 1:1\n2 1:2\n1 2:1\n", TMX_LABELS_BINARY, {"every label maps to +1", "labels 1, 2;"}},
+        {"0 1:1\n-1 1:2\n", TMX_LABELS_BINARY, {"every label maps to -1", "labels -1, 0;"}},
+        {"5 1:1\n6 1:1\n7 1:1\n8 1:1\n9 1:1\n", TMX_LABELS_BINARY, {"+1", "labels 5, 6, 7, 8 and 1 more"}},
+        {"3 1:1\n3 2:1\n", TMX_LABELS_CLASSES, {"every sample has label 3", "2 classes"}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        tmx_dataset D = {0};
+        tmx_clear_error();
+        cr_expect(eq(int, read_text(cases[c].text, 0, cases[c].mode, &D), TMX_EINVAL), "case %zu: %s", c,
+                  tmx_last_error());
+        for (int q = 0; q < 2; q++)
+            cr_expect(not(eq(ptr, strstr(tmx_last_error(), cases[c].parts[q]), NULL)), "case %zu: '%s' lacks '%s'", c,
+                      tmx_last_error(), cases[c].parts[q]);
+        cr_expect(eq(ptr, D.A, NULL));
+        cr_expect(eq(ptr, D.y, NULL));
+    }
+    /* two classes pass, and the raw mode keeps any labels */
+    tmx_dataset D = {0};
+    cr_expect(eq(int, read_text("0 1:1\n1 1:1\n", 0, TMX_LABELS_BINARY, &D), TMX_OK), "%s", tmx_last_error());
+    cr_expect(eq(i64, D.nclass, 2));
+    tmx_dataset_destroy(&D);
+    cr_expect(eq(int, read_text("3 1:1\n3 2:1\n", 0, TMX_LABELS_RAW, &D), TMX_OK), "%s", tmx_last_error());
+    tmx_dataset_destroy(&D);
+    /* read from a file, the message names it */
+    char path[32];
+    temp_file(path, "1 1:1\n2 1:2\n", 12);
+    tmx_status st = tmx_libsvm_read_file(path, 0, TMX_LABELS_BINARY, &D);
+    remove(path);
+    cr_expect(eq(int, st, TMX_EINVAL));
+    cr_expect(not(eq(ptr, strstr(tmx_last_error(), path), NULL)), "%s", tmx_last_error());
 }

@@ -394,8 +394,8 @@ Test(dense, bidiagonal_jordan_like_rho_is_the_top_diagonal_entry)
     tmx_mat_destroy(&A);
 }
 
-/* Ring (Metropolis, 1/3 on i−1, i, i+1) minus J at n = 50: ρ = (1 + 2cos(2π/n))/3 (REFERENCE §2);
- * W − J is symmetric, so slem = beta. */
+/* Ring (Metropolis, 1/3 on i−1, i, i+1) minus J at n = 50: ρ = (1 + 2cos(2π/n))/3
+ * (docs/definitions.md §4); W − J is symmetric, so slem = beta. */
 Test(dense, ring_minus_J_at_50_matches_the_closed_form)
 {
     const size_t n = 50;

@@ -1,5 +1,5 @@
 /* Tests of the topology registry: hand-derived matrices, invariants of every family at several n,
- * reproducibility of random topologies, and every documented error. REFERENCE.md §1. */
+ * reproducibility of random topologies, and every documented error. docs/definitions.md §1–§3. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <math.h>

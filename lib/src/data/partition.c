@@ -1,7 +1,8 @@
 /* topomix — partitions of a dataset's samples into n shards: contiguous, shuffled, label-skewed
- * with Dirichlet(α) class proportions (REFERENCE.md §6; the label-skew scheme of Hsu, Qi & Brown,
- * "Measuring the effects of non-identical data distribution for federated visual classification",
- * 2019). Seeded generators are drawn from (seed, stream, step) as everywhere else. */
+ * with Dirichlet(α) class proportions (docs/definitions.md §9; the label-skew scheme of Hsu, Qi &
+ * Brown, "Measuring the effects of non-identical data distribution for federated visual
+ * classification", 2019). Seeded generators are drawn from (seed, stream, step) as everywhere
+ * else. */
 #include "internal.h"
 
 #include <ctype.h>
@@ -92,27 +93,82 @@ static int64_t class_of(double y, int64_t nclass)
     return -1;
 }
 
+/* Max-heap of shard indices by size (ties: the lower index first), for the empty-shard repair. */
+static int heap_before(const int64_t *size, int64_t a, int64_t b)
+{
+    return size[a] > size[b] || (size[a] == size[b] && a < b);
+}
+
+static void heap_sift_down(int64_t *h, int64_t len, const int64_t *size, int64_t i)
+{
+    for (;;) {
+        int64_t l = 2 * i + 1, r = l + 1, top = i;
+        if (l < len && heap_before(size, h[l], h[top])) top = l;
+        if (r < len && heap_before(size, h[r], h[top])) top = r;
+        if (top == i) return;
+        int64_t t = h[i];
+        h[i] = h[top], h[top] = t;
+        i = top;
+    }
+}
+
+/* Dirichlet draws with a small α put whole classes on a few shards, so some shards may get no
+ * sample at all. Each empty shard (in index order) takes one sample from the currently largest
+ * shard, of that shard's most numerous class (the lowest class on ties): the last of that class's
+ * cut. The donor always holds ≥ 2 samples: with r shards still empty and F already filled, the
+ * n − r − F donors hold m − F ≥ n − F samples, i.e. r more than one each. Deterministic, and
+ * a no-op whenever no shard is empty, so the skew of the draws is kept. cnt[c·n + k] counts the
+ * class-c samples of shard k and is decremented for the donated ones; moved[k] is the sample a
+ * repaired shard received (−1 for the others). */
+static void fill_empty_shards(int64_t n, int64_t C, int64_t *cnt, int64_t *size, int64_t *heap, int64_t *moved,
+                              const int64_t *members, const int64_t *cstart, const int64_t *bound)
+{
+    int64_t len = 0;
+    for (int64_t k = 0; k < n; k++) {
+        moved[k] = -1;
+        if (size[k] > 0) heap[len++] = k;
+    }
+    if (len == n) return;
+    for (int64_t i = len / 2 - 1; i >= 0; i--) heap_sift_down(heap, len, size, i);
+    for (int64_t e = 0; e < n; e++) {
+        if (size[e] > 0) continue;
+        int64_t d = heap[0], c = 0;
+        for (int64_t q = 1; q < C; q++)
+            if (cnt[q * n + d] > cnt[c * n + d]) c = q;
+        cnt[c * n + d]--;
+        moved[e] = members[cstart[c] + bound[c * (n + 1) + d] + cnt[c * n + d]];
+        size[d]--, size[e] = 1;
+        heap_sift_down(heap, len, size, 0);
+    }
+}
+
 static tmx_status label_skew(const tmx_dataset *D, int64_t n, double alpha, uint64_t seed, gsl_rng *r,
                              tmx_partition *P)
 {
     tmx_status st = TMX_OK;
     const int64_t m = D->m, C = D->nclass;
-    int64_t *cls = NULL, *cstart = NULL, *cursor = NULL, *members = NULL, *bound = NULL;
+    int64_t *cls = NULL, *cstart = NULL, *cursor = NULL, *members = NULL, *bound = NULL, *cnt = NULL, *size = NULL,
+            *heap = NULL, *moved = NULL;
     double *a = NULL, *theta = NULL;
 
     if (C < 1)
         return tmx__error(TMX_EINVAL, "partition: label-skew needs class labels (the dataset has "
                                       "raw labels; read them as binary or classes)");
-    TMX_TRY(tmx__check_bytes(((double)C * ((double)n + 3.0) + 2.0 * (double)m) * (double)sizeof(int64_t),
+    TMX_TRY(tmx__check_bytes(((double)C * (2.0 * (double)n + 3.0) + 2.0 * (double)m + 5.0 * (double)n) *
+                                 (double)sizeof(int64_t),
                              "partition: label-skew bookkeeping"));
     cls = malloc((size_t)m * sizeof *cls);
     cstart = calloc((size_t)C + 1, sizeof *cstart);
     members = malloc((size_t)m * sizeof *members);
     bound = malloc((size_t)C * ((size_t)n + 1) * sizeof *bound);
+    cnt = malloc((size_t)C * (size_t)n * sizeof *cnt);
+    size = malloc((size_t)n * sizeof *size);
+    heap = malloc((size_t)n * sizeof *heap);
+    moved = malloc((size_t)n * sizeof *moved);
     cursor = malloc((size_t)C * sizeof *cursor);
     a = malloc((size_t)n * sizeof *a);
     theta = malloc((size_t)n * sizeof *theta);
-    if (!cls || !cstart || !members || !bound || !cursor || !a || !theta) {
+    if (!cls || !cstart || !members || !bound || !cnt || !size || !heap || !moved || !cursor || !a || !theta) {
         st = tmx__error(TMX_ENOMEM, "partition: out of memory");
         goto cleanup;
     }
@@ -156,24 +212,26 @@ static tmx_status label_skew(const tmx_dataset *D, int64_t n, double alpha, uint
         b[n] = mc;
     }
 
-    /* Shard sizes, then the order: shard k gets, class by class, its cut of each class. */
-    P->start[0] = 0;
-    for (int64_t k = 0; k < n; k++) {
-        int64_t size = 0;
-        for (int64_t c = 0; c < C; c++) size += bound[c * (n + 1) + k + 1] - bound[c * (n + 1) + k];
-        if (size == 0) {
-            st = tmx__error(TMX_EINVAL, "partition: label-skew:%g left shard %lld of %lld empty (m=%lld, "
-                                        "%lld classes); use fewer nodes, a larger alpha or another partition",
-                            alpha, (long long)k, (long long)n, (long long)m, (long long)C);
-            goto cleanup;
+    /* Counts per (class, shard) and shard sizes; then no shard left empty (n ≤ m is checked by
+     * the caller). */
+    for (int64_t k = 0; k < n; k++) size[k] = 0;
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t k = 0; k < n; k++) {
+            cnt[c * n + k] = bound[c * (n + 1) + k + 1] - bound[c * (n + 1) + k];
+            size[k] += cnt[c * n + k];
         }
-        P->start[k + 1] = P->start[k] + size;
-    }
+    fill_empty_shards(n, C, cnt, size, heap, moved, members, cstart, bound);
+
+    /* The order: shard k gets, class by class, what is left of its cut of each class (or the one
+     * sample it was given). */
+    P->start[0] = 0;
+    for (int64_t k = 0; k < n; k++) P->start[k + 1] = P->start[k] + size[k];
     for (int64_t k = 0; k < n; k++) {
         int64_t pos = P->start[k];
+        if (moved[k] >= 0) P->order[pos++] = moved[k];
         for (int64_t c = 0; c < C; c++) {
-            const int64_t *b = bound + c * (n + 1);
-            for (int64_t t = b[k]; t < b[k + 1]; t++) P->order[pos++] = members[cstart[c] + t];
+            const int64_t *src = members + cstart[c] + bound[c * (n + 1) + k];
+            for (int64_t t = 0; t < cnt[c * n + k]; t++) P->order[pos++] = src[t];
         }
         /* Within a shard the samples come class by class; shuffle them so that a sequential pass
          * over a shard does not see one class after another. */
@@ -186,6 +244,10 @@ cleanup:
     free(cstart);
     free(members);
     free(bound);
+    free(cnt);
+    free(size);
+    free(heap);
+    free(moved);
     free(cursor);
     free(a);
     free(theta);

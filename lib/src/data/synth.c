@@ -1,4 +1,4 @@
-/* topomix — synthetic data with a planted model (REFERENCE.md §6).
+/* topomix — synthetic data with a planted model (docs/definitions.md §9).
  *
  * Reproducible bit for bit from the seed. Each kind of randomness has its own generator, seeded by
  * (seed, stream, step) through tmx__derive_seed:
@@ -39,9 +39,9 @@ static tmx_status check_params(const tmx_synth_params *p)
                           (long long)p->per_shard);
     if (p->d < 1) return tmx__error(TMX_EINVAL, "data_synth: d must be >= 1, got %lld", (long long)p->d);
     if (!(isfinite(p->hetero) && p->hetero >= 0.0))
-        return tmx__error(TMX_EINVAL, "data_synth: hetero must be finite and >= 0, got %g", p->hetero);
+        return tmx__error(TMX_EINVAL, "synthetic data: --hetero must be finite and >= 0, got %g", p->hetero);
     if (!(isfinite(p->noise) && p->noise >= 0.0))
-        return tmx__error(TMX_EINVAL, "data_synth: noise must be finite and >= 0, got %g", p->noise);
+        return tmx__error(TMX_EINVAL, "synthetic data: --noise must be finite and >= 0, got %g", p->noise);
     if (p->mode != TMX_LABELS_BINARY && p->mode != TMX_LABELS_CLASSES && p->mode != TMX_LABELS_RAW)
         return tmx__error(TMX_EINVAL, "data_synth: unknown label mode %d", (int)p->mode);
     if (p->mode == TMX_LABELS_CLASSES && p->nclass < 2)
