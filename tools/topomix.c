@@ -22,7 +22,13 @@ static void usage(FILE *f)
     fprintf(f, "Usage: topomix COMMAND [options]   (topomix help COMMAND, or topomix COMMAND --help, for each)\n\nCommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nOptions:\n  -h, --help     this help\n  -V, --version  print the version\n");
+    fprintf(f, "\nOptions:\n  -h, --help     this help\n  -V, --version  print the version\n"
+               "\nEnvironment:\n"
+               "  TOPOMIX_MEMORY_LIMIT=SIZE  memory the process may use, in bytes or with K, M, G, T (binary);\n"
+               "                             work whose estimated peak exceeds what is available (this, the\n"
+               "                             cgroup limit or MemAvailable, whichever is lowest) is refused up front\n"
+               "\nExit status: 0 ok, 1 runtime or write failure, 2 usage or input error (sim: 3 diverged,\n"
+               "130/143 interrupted).\n");
 }
 
 int main(int argc, char **argv)

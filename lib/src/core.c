@@ -237,7 +237,7 @@ static void human_bytes(double b, char *buf, size_t len)
 {
     static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     int u = 0;
-    while (b >= 1024.0 && u < 6) {
+    while (b >= 1000.0 && u < 6) { /* 1000: "0.996 GiB", never "1.02e+03 MiB" */
         b /= 1024.0;
         u++;
     }
