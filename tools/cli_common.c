@@ -7,12 +7,41 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <time.h>
 
 const char *cli_prog = "topomix";
+
+static int progress_shown;
+
+static void progress_draw(const char *what, double done, double total, void *ctx)
+{
+    static struct timespec last;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (progress_shown && (double)(now.tv_sec - last.tv_sec) + 1e-9 * (double)(now.tv_nsec - last.tv_nsec) < 0.25) return;
+    last = now;
+    fprintf(stderr, "\r%s: %s: %.0f %s (at most %.0f, %.0f%%) ", cli_prog, what, done, (const char *)ctx, total,
+            total > 0 ? 100.0 * done / total : 100.0);
+    fflush(stderr);
+    progress_shown = 1;
+}
+
+void cli_progress_start(const char *unit)
+{
+    if (isatty(STDERR_FILENO)) tmx_progress_set(progress_draw, (void *)unit);
+}
+
+void cli_progress_end(void)
+{
+    if (progress_shown) fputs("\r\033[K", stderr);
+    progress_shown = 0;
+}
 
 void cli_die(int code, const char *fmt, ...)
 {
     va_list ap;
+    cli_progress_end();
     fflush(stdout);
     fprintf(stderr, "%s: ", cli_prog);
     va_start(ap, fmt);
@@ -214,6 +243,7 @@ void cli_close_output(FILE *out)
 void cli_usage(const char *fmt, ...)
 {
     va_list ap;
+    cli_progress_end();
     fflush(stdout);
     fprintf(stderr, "%s: ", cli_prog);
     va_start(ap, fmt);

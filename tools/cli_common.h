@@ -80,6 +80,12 @@ int cli_topo_option(cli_topo *c, int opt, const char *arg);
 /* Creates the topology or exits with a clear message. */
 tmx_topo *cli_topo_new(const cli_topo *c);
 
+/* Progress of long library computations (tmx_progress_set), drawn on stderr when it is a terminal:
+ * one line, redrawn at most 4 times a second, "PROG: WHAT: DONE UNIT (at most TOTAL, P%)", erased
+ * by cli_progress_end and before any error line. Nothing when stderr is not a terminal. */
+void cli_progress_start(const char *unit);
+void cli_progress_end(void);
+
 /* The OpenBLAS kernels in use, and the ones they replaced after a re-execution (NULL if none). */
 const char *cli_blas_replaced(void);
 

@@ -6,8 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 enum { OPT_MAXSTEPS = OPT_FIRST_FREE, OPT_PHASE, OPT_ALLPHASES };
 
@@ -48,29 +46,6 @@ static void usage(FILE *f)
             "\n"
             "Exit status: 0 ok (whether or not the sequence averages exactly), 1 numerical failure,\n"
             "2 usage error, invalid matrix or refused work.\n");
-}
-
-/* Progress on a terminal: one line on stderr, redrawn at most 4 times a second, erased (by
- * progress_end) before anything else is printed. */
-static int progress_shown;
-
-static void progress(const char *what, double done, double total, void *ctx)
-{
-    static struct timespec last;
-    struct timespec now;
-    (void)ctx;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (progress_shown && (double)(now.tv_sec - last.tv_sec) + 1e-9 * (double)(now.tv_nsec - last.tv_nsec) < 0.25) return;
-    last = now;
-    fprintf(stderr, "\r%s: %s: step %.0f of at most %.0f (%.0f%%) ", cli_prog, what, done, total, 100.0 * done / total);
-    fflush(stderr);
-    progress_shown = 1;
-}
-
-static void progress_end(void)
-{
-    if (progress_shown) fputs("\r\033[K", stderr);
-    progress_shown = 0;
 }
 
 int cmd_exact(int argc, char **argv)
@@ -144,13 +119,13 @@ int cmd_exact(int argc, char **argv)
         cli_die(EXIT_USAGE, "one step of the product would take %.3g multiply-adds (limit %.0e); try a smaller n",
                 work / (double)max_steps, EXACT_MAX_WORK);
     }
-    if (isatty(STDERR_FILENO)) tmx_progress_set(progress, NULL);
+    cli_progress_start("steps");
     tmx_exact_result agg = {0}, r;
     agg.exact = 1;
     agg.steps = 0;
     for (int64_t k = first; k <= last; k++) {
         tmx_status st = tmx_exact_check(t, k, max_steps, tol, &r);
-        progress_end();
+        cli_progress_end();
         if (st != TMX_OK) {
             tmx_topo_free(t);
             cli_die_status(st);

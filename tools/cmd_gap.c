@@ -8,8 +8,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 enum { OPT_METHOD = OPT_FIRST_FREE, OPT_CHECK, OPT_SWEEP, OPT_NRANGE, OPT_SAMPLES };
 
@@ -41,6 +39,16 @@ static void usage(FILE *f)
             "                        every size is skipped is an error)\n"
             "      --n A:B[:S]       sweep sizes: A, 2A, 4A, ... up to B; with S: A, A+S, ... up to B;\n"
             "                        or a comma list\n"
+            "\n"
+            "Communication cost, for every topology: messages_per_step (per node, max(in-degree,\n"
+            "out-degree) of W^(k) off the diagonal, maximised over nodes; mean over a period, expected\n"
+            "for random topologies), steps_to_eps (gossip steps until ||X_t - mean|| <= E ||X_0 - mean||:\n"
+            "worst case from ||W^t - J||_2 or the products W^(t-1)...W^(0) from phase 0, in expectation\n"
+            "from (1 - p)^(t/2) for random ones; exact_averaging when the product equals J), and\n"
+            "bytes_per_node_to_eps and time_to_eps = messages x S and messages x (A + S/B). topomix\n"
+            "compare ranks every topology by it.\n"
+            "\n" CLI_COST_HELP);
+    fprintf(f, /* in two parts: ISO C bounds a string literal at 4095 characters */
             "\n" CLI_TOPO_HELP
             "\n"
             "Output:\n"
@@ -69,30 +77,12 @@ typedef struct gap_result {
     int periodic, random;
     tmx_seq_rate seq;
     tmx_random_rate rnd;
+    double slem_raw, gap_raw; /* as computed, before clamping */
+    int clamped;              /* slem or beta above 1, or the gap below 0, by rounding: set to 1 and 0 */
+    int have_cost;
+    tmx_cost cost;
+    char cost_error[400]; /* why the cost is missing (a size beyond its methods' limits) */
 } gap_result;
-
-/* Progress on a terminal: one line on stderr, redrawn at most 4 times a second, erased (by
- * progress_end) before anything else is printed. */
-static int progress_shown;
-
-static void progress(const char *what, double done, double total, void *ctx)
-{
-    static struct timespec last;
-    struct timespec now;
-    (void)ctx;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (progress_shown && (double)(now.tv_sec - last.tv_sec) + 1e-9 * (double)(now.tv_nsec - last.tv_nsec) < 0.25) return;
-    last = now;
-    fprintf(stderr, "\r%s: %s: %.0f operator applications (at most %.0f) ", cli_prog, what, done, total);
-    fflush(stderr);
-    progress_shown = 1;
-}
-
-static void progress_end(void)
-{
-    if (progress_shown) fputs("\r\033[K", stderr);
-    progress_shown = 0;
-}
 
 static tmx_status compute_rates(const tmx_topo *t, int64_t step, tmx_method m, int64_t samples, gap_result *g)
 {
@@ -110,7 +100,8 @@ static tmx_status compute_rates(const tmx_topo *t, int64_t step, tmx_method m, i
 
 /* Checks that W is a mixing matrix (connected; for a periodic topology over a period), then
  * computes its rates. */
-static tmx_status compute(const tmx_topo *t, int64_t step, tmx_method m, int64_t samples, gap_result *g)
+static tmx_status compute(const tmx_topo *t, int64_t step, tmx_method m, int64_t samples, const tmx_cost_opts *co,
+                          gap_result *g)
 {
     memset(g, 0, sizeof *g);
     g->t = t;
@@ -118,7 +109,32 @@ static tmx_status compute(const tmx_topo *t, int64_t step, tmx_method m, int64_t
     tmx_status st = tmx_topo_check_mixing(t, step, TMX_MIXING_CONNECTED);
     if (st != TMX_OK) return st;
     st = compute_rates(t, step, m, samples, g);
-    progress_end();
+    cli_progress_end();
+    if (st != TMX_OK) return st;
+    /* For a mixing matrix ρ ≤ ‖W − J‖₂ ≤ 1, so a value above 1 (a gap below 0) is rounding: a step
+     * whose W does not mix on its own (a one-peer step) lands there; report 1 and 0, and say so. */
+    g->slem_raw = g->r.slem;
+    g->gap_raw = g->r.gap;
+    if (g->r.slem > 1.0 || g->r.beta > 1.0 || g->r.gap < 0.0) {
+        g->clamped = 1;
+        g->r.slem = fmin(g->r.slem, 1.0);
+        g->r.beta = fmin(g->r.beta, 1.0);
+        g->r.gap = fmax(g->r.gap, 0.0);
+    }
+    /* The cost reuses the rates (W^(0)'s for a static topology, whatever the step). A size beyond
+     * the cost's methods leaves it out with the reason; the rates are still reported. */
+    tmx_cost_opts o = *co;
+    o.method = m;
+    o.samples = samples;
+    o.rate = tmx_topo_kind_of(t) == TMX_TOPO_STATIC ? &g->r : NULL;
+    o.seq_rate = g->periodic ? &g->seq : NULL;
+    o.random_rate = g->random ? &g->rnd : NULL;
+    st = tmx_cost_topo(t, &o, &g->cost);
+    if (st == TMX_EUNSUP || st == TMX_ENOMEM) {
+        snprintf(g->cost_error, sizeof g->cost_error, "%s", tmx_last_error());
+        return TMX_OK;
+    }
+    g->have_cost = st == TMX_OK;
     return st;
 }
 
@@ -223,7 +239,8 @@ static check make_check(const gap_result *g)
 /* ---- output ----------------------------------------------------------------------------------- */
 
 static const char *csv_header =
-    "topology,n,step,method,slem,beta,spectral_gap,residual,period,period_rate,step_rate,p,p_stderr,rate,rate_gap";
+    "topology,n,step,method,slem,beta,spectral_gap,residual,period,period_rate,step_rate,p,p_stderr,rate,rate_gap,"
+    "messages_per_step,eps,steps_to_eps,steps_method,exact_averaging,bytes_per_node_to_eps,time_to_eps";
 
 static void csv_row(FILE *out, const gap_result *g)
 {
@@ -240,7 +257,76 @@ static void csv_row(FILE *out, const gap_result *g)
     double rate = rate_of(g);
     /* the static rate's gap is computed directly (precise for tiny gaps) */
     double rgap = (!g->periodic && !g->random) ? g->r.gap : 1.0 - rate;
-    fprintf(out, "%.17g,%.17g\n", rate, rgap);
+    fprintf(out, "%.17g,%.17g,", rate, rgap);
+    const tmx_cost *c = &g->cost;
+    if (!g->have_cost) /* beyond the cost's limits: empty fields */
+        fputs(",,,,,,\n", out);
+    else if (c->steps_to_eps < 0) /* never reaches eps */
+        fprintf(out, "%.17g,%.17g,,%s,0,,\n", c->messages_per_step, c->eps, tmx_cost_steps_how_name(c->steps_how));
+    else
+        fprintf(out, "%.17g,%.17g,%lld,%s,%d,%.17g,%.17g\n", c->messages_per_step, c->eps, (long long)c->steps_to_eps,
+                tmx_cost_steps_how_name(c->steps_how), c->exact_averaging, c->bytes_per_node_to_eps, c->time_to_eps);
+}
+
+static void json_cost(FILE *out, const gap_result *g)
+{
+    const tmx_cost *c = &g->cost;
+    fprintf(out, ",\"spectral_gap_clamped\":%s", g->clamped ? "true" : "false");
+    if (g->clamped) {
+        fputs(",\"slem_computed\":", out);
+        json_num(out, g->slem_raw);
+        fputs(",\"spectral_gap_computed\":", out);
+        json_num(out, g->gap_raw);
+    }
+    if (!g->have_cost) {
+        fputs(",\"messages_per_step\":null,\"steps_to_eps\":null,\"time_to_eps\":null,\"cost_error\":", out);
+        json_str(out, g->cost_error);
+        return;
+    }
+    fputs(",\"messages_per_step\":", out);
+    json_num(out, c->messages_per_step);
+    fprintf(out, ",\"messages_exact\":%s,\"eps\":", c->messages_exact ? "true" : "false");
+    json_num(out, c->eps);
+    fputs(",\"steps_to_eps\":", out);
+    if (c->steps_to_eps < 0) fputs("null", out);
+    else fprintf(out, "%lld", (long long)c->steps_to_eps);
+    fprintf(out, ",\"steps_method\":\"%s\",\"exact_averaging\":%s,\"error_at_steps\":",
+            tmx_cost_steps_how_name(c->steps_how), c->exact_averaging ? "true" : "false");
+    json_num(out, c->error_at_steps);
+    fputs(",\"latency\":", out);
+    json_num(out, c->model.alpha);
+    fputs(",\"bandwidth\":", out);
+    json_num(out, c->model.bandwidth);
+    fputs(",\"message_bytes\":", out);
+    json_num(out, c->model.message_bytes);
+    fputs(",\"messages_to_eps\":", out);
+    json_num(out, c->messages_to_eps);
+    fputs(",\"bytes_per_node_to_eps\":", out);
+    json_num(out, c->bytes_per_node_to_eps);
+    fputs(",\"time_to_eps\":", out);
+    json_num(out, c->time_to_eps);
+}
+
+static void text_cost(FILE *out, const gap_result *g)
+{
+    const tmx_cost *c = &g->cost;
+    if (!g->have_cost) {
+        fprintf(out, "steps to eps    not computed: %s\n", g->cost_error);
+        return;
+    }
+    fprintf(out, "messages/step   %.6g%s\n", c->messages_per_step,
+            c->messages_exact ? "" : " (mean over sampled steps)");
+    if (c->steps_to_eps < 0) {
+        fprintf(out, "steps to eps    never (eps %g: the rate is 1)\n", c->eps);
+        return;
+    }
+    static const char *const how[] = {"||W^t - J||_2 = slem^t", "products from phase 0", "upper bound beta^t",
+                                      "expected, (1 - p)^(t/2)"};
+    fprintf(out, "steps to eps    %lld (eps %g; %s; error %.3g)%s\n", (long long)c->steps_to_eps, c->eps,
+            how[c->steps_how], c->error_at_steps, c->exact_averaging ? ", averages exactly" : "");
+    fprintf(out, "time to eps     %.6g s (%.6g messages x (%g s + %g B / %g B/s))\n", c->time_to_eps, c->messages_to_eps,
+            c->model.alpha, c->model.message_bytes, c->model.bandwidth);
+    fprintf(out, "bytes to eps    %.6g per node\n", c->bytes_per_node_to_eps);
 }
 
 static void json_result(FILE *out, const gap_result *g, const check *c)
@@ -286,6 +372,7 @@ static void json_result(FILE *out, const gap_result *g, const check *c)
         else
             fputs("null", out);
     }
+    json_cost(out, g);
     if (c && c->applies) {
         fputs(",\"check\":{\"statement\":", out);
         json_str(out, c->statement);
@@ -304,7 +391,11 @@ static void text_result(FILE *out, const gap_result *g, const check *c)
 {
     fprintf(out, "topology        %s\nn               %lld\nstep            %lld\nmethod          %s\n",
             tmx_topo_name(g->t), (long long)tmx_topo_n(g->t), (long long)g->step, tmx_method_name(g->r.method));
-    fprintf(out, "slem            %.17g\nbeta            %.17g\nspectral gap    %.17g\n", g->r.slem, g->r.beta, g->r.gap);
+    fprintf(out, "slem            %.17g\nbeta            %.17g\nspectral gap    %.17g", g->r.slem, g->r.beta, g->r.gap);
+    if (g->clamped)
+        fprintf(out, " (clamped: computed slem %.17g and gap %.3g, past 1 and 0 by rounding)", g->slem_raw,
+                g->gap_raw);
+    fputc('\n', out);
     if (g->r.method == TMX_METHOD_ITERATIVE)
         fprintf(out, "residual        %.3g (%lld operator applications)\n", g->r.residual, (long long)g->r.iterations);
     if (g->r.method == TMX_METHOD_DENSE) {
@@ -324,6 +415,7 @@ static void text_result(FILE *out, const gap_result *g, const check *c)
         else
             fprintf(out, " +- %.2g (Monte Carlo, %lld samples)\n", g->rnd.stderr_p, (long long)g->rnd.samples);
     }
+    text_cost(out, g);
     if (c && c->applies)
         fprintf(out, "check           %s\n                computed %.17g: %s (margin %.3g)\n", c->statement, c->computed,
                 c->holds ? "HOLDS" : "DOES NOT HOLD", c->margin);
@@ -392,7 +484,7 @@ static void note_skip(notes *nb, int flushed, const char *fmt, ...)
 }
 
 static int run_sweep(FILE *out, const char *list, const char *nspec, const cli_topo *c, tmx_method m, int64_t samples,
-                     int json)
+                     const tmx_cost_opts *co, int json)
 {
     size_t nsizes;
     int64_t *sizes = parse_sizes(nspec, &nsizes);
@@ -419,7 +511,7 @@ static int run_sweep(FILE *out, const char *list, const char *nspec, const cli_t
                 note_skip(&skipped, rows > 0, "%s at n=%lld: %s", tok, (long long)sizes[q], tmx_last_error());
                 continue;
             }
-            if (st == TMX_OK) st = compute(t, 0, m, samples, &g);
+            if (st == TMX_OK) st = compute(t, 0, m, samples, co, &g);
             if (st != TMX_OK) {
                 fprintf(stderr, "%s: %s at n=%lld: %s\n", cli_prog, tok, (long long)sizes[q], tmx_last_error());
                 rc = cli_exit_code(st) > rc ? cli_exit_code(st) : rc;
@@ -470,6 +562,8 @@ int cmd_gap(int argc, char **argv)
         {"n", required_argument, NULL, OPT_NRANGE},
         /* Topology */
         CLI_TOPO_LONGOPTS,
+        /* Cost */
+        CLI_COST_LONGOPTS,
         /* Output */
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
@@ -477,6 +571,8 @@ int cmd_gap(int argc, char **argv)
     };
     cli_topo c;
     cli_topo_init(&c);
+    tmx_cost_opts co;
+    tmx_cost_opts_init(&co);
     int do_check = 0, opt;
     int64_t step = 0, samples = 1000;
     tmx_method method = TMX_METHOD_AUTO;
@@ -484,7 +580,7 @@ int cmd_gap(int argc, char **argv)
     cli_prog = "topomix gap";
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":hn:o:", opts, NULL)) != -1) {
-        if (cli_topo_option(&c, opt, optarg)) continue;
+        if (cli_topo_option(&c, opt, optarg) || cli_cost_option(&co, opt, optarg)) continue;
         switch (opt) {
         case 'h': usage(stdout); return 0;
         case OPT_STEP: step = cli_int("--step", optarg, 0, INT64_MAX); break;
@@ -514,19 +610,19 @@ int cmd_gap(int argc, char **argv)
     if (sweep && fmt == FMT_TEXT) cli_usage("--sweep writes csv or json, not text");
     if (sweep && do_check) cli_usage("--check goes with one topology, not --sweep");
     if (sweep && step != 0) cli_usage("--step goes with one topology, not --sweep");
-    if (isatty(STDERR_FILENO)) tmx_progress_set(progress, NULL);
+    cli_progress_start("operator applications");
 
     FILE *out = cli_open_output(output);
     int rc = 0;
     if (sweep) {
-        rc = run_sweep(out, sweep, nrange, &c, method, samples, fmt == FMT_JSON);
+        rc = run_sweep(out, sweep, nrange, &c, method, samples, &co, fmt == FMT_JSON);
     } else {
         if (!c.name) {
             cli_usage("no topology given (see topomix topo --list)");
         }
         tmx_topo *t = cli_topo_new(&c);
         gap_result g;
-        tmx_status st = compute(t, step, method, samples, &g);
+        tmx_status st = compute(t, step, method, samples, &co, &g);
         if (st != TMX_OK) {
             tmx_topo_free(t);
             cli_die_status(st);

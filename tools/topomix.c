@@ -12,6 +12,7 @@ static const struct {
 } commands[] = {
     {"topo", cmd_topo, "mixing matrices of every topology, their validation, Matrix Market output"},
     {"gap", cmd_gap, "consensus rates: slem, ||W - J||_2, spectral gap; periodic and random rates; sweeps"},
+    {"compare", cmd_compare, "every topology at one n, ranked by the time to reach consensus error eps"},
     {"exact", cmd_exact, "smallest number of steps after which a sequence averages exactly"},
     {"sim", cmd_sim, "simulate n agents running D-SGD and its relatives; log loss and consensus"},
     {"data", cmd_data, "write synthetic datasets as LIBSVM text; summarise a dataset"},
@@ -34,7 +35,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     tmx_init();
-    if (argc < 2) cli_usage("no command given (topo, gap, exact, sim, data)");
+    if (argc < 2) cli_usage("no command given (topo, gap, compare, exact, sim, data)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "help") == 0 && argc > 2) { /* topomix help CMD: that command's help */
         if (argc > 3) cli_usage("help takes one command, got '%s' too", argv[3]);
@@ -43,7 +44,7 @@ int main(int argc, char **argv)
                 char *args[] = {argv[2], "--help", NULL};
                 return commands[i].run(2, args);
             }
-        cli_usage("unknown command '%s' (topo, gap, exact, sim, data)", argv[2]);
+        cli_usage("unknown command '%s' (topo, gap, compare, exact, sim, data)", argv[2]);
     }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
@@ -56,9 +57,9 @@ int main(int argc, char **argv)
     /* Commands that run dense linear algebra re-execute themselves with AVX-512 kernels when
      * OpenBLAS chose slower ones on an AVX-512 CPU (see tmx_blas_fix_coretype); they report the
      * kernels in their output. */
-    if (strcmp(cmd, "gap") == 0 || strcmp(cmd, "sim") == 0) (void)tmx_blas_fix_coretype(argv);
+    if (strcmp(cmd, "gap") == 0 || strcmp(cmd, "compare") == 0 || strcmp(cmd, "sim") == 0) (void)tmx_blas_fix_coretype(argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
     if (cmd[0] == '-') cli_usage("unknown option '%s'", cmd);
-    cli_usage("unknown command '%s' (topo, gap, exact, sim, data)", cmd);
+    cli_usage("unknown command '%s' (topo, gap, compare, exact, sim, data)", cmd);
 }

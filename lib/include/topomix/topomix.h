@@ -2,6 +2,7 @@
 #ifndef TMX_TOPOMIX_H
 #define TMX_TOPOMIX_H
 
+#include <topomix/cost.h>
 #include <topomix/csr.h>
 #include <topomix/data.h>
 #include <topomix/error.h>

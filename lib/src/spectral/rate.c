@@ -622,14 +622,16 @@ tmx_status tmx_rate_random(const tmx_topo *t, int64_t samples, tmx_random_rate *
     if (tmx_topo_kind_of(t) != TMX_TOPO_RANDOM)
         return tmx__error(TMX_EINVAL, "%s is not a random time-varying topology", tmx_topo_name(t));
     int64_t n = tmx_topo_n(t);
-    if (n > RANDOM_MAX_N)
+    const char *name = tmx_topo_name(t);
+    /* matching's closed form (below) forms nothing: any n */
+    int closed = strcmp(name, "matching") == 0 && tmx_topo_params_of(t)->weights != TMX_WEIGHTS_LAZY;
+    if (n > RANDOM_MAX_N && !closed)
         return tmx__error(TMX_EUNSUP, "expected rate: n=%lld is above the dense limit %d", (long long)n, RANDOM_MAX_N);
     if (samples < 20) return tmx__error(TMX_EINVAL, "expected rate: need at least 20 samples, got %lld", (long long)samples);
     tmx_status st = TMX_OK;
     tmx_mat E = {0}, B = {0};
     tmx_csr W = {0};
-    const char *name = tmx_topo_name(t);
-    TMX_TRY(tmx_mat_init(&E, (size_t)n, (size_t)n));
+    if (!closed) TMX_TRY(tmx_mat_init(&E, (size_t)n, (size_t)n));
     if (strcmp(name, "equidyn") == 0) {
         /* exact: the shift a is uniform on 1..n−1, so E[WᵀW] is the mean over every a */
         for (int64_t a = 1; a < n; a++) {
@@ -638,7 +640,7 @@ tmx_status tmx_rate_random(const tmx_topo *t, int64_t samples, tmx_random_rate *
         }
         TMX_TRY(lambda_max_minus_J(&E, &out->one_minus_p));
         out->exact = 1;
-    } else if (strcmp(name, "matching") == 0 && tmx_topo_params_of(t)->weights != TMX_WEIGHTS_LAZY) {
+    } else if (closed) {
         /* exact by exchangeability: W is a projection (pairs average), so WᵀW = W, and E[W] has
          * q = P(i~j)/2 off the diagonal with P(i~j) = 1/(n−1) for even n, 1/n for odd n (each node
          * is matched with probability (n−1)/n, to a uniform partner). On 1⊥, E[W] − J has the

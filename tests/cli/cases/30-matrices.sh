@@ -62,7 +62,7 @@ else not_ok "gap iterative prints no progress when stderr is not a terminal" "rc
 if command -v script >/dev/null 2>&1; then
     script -qec "$TOPOMIX gap grid -n 20000 --method iterative" /dev/null >"$TMP/tty" 2>&1
     # the last progress line is erased (CR, ESC [K) before the result begins
-    if grep -q 'iterative eigensolver: [0-9]* operator applications (at most 96032)' "$TMP/tty" &&
+    if grep -q 'iterative eigensolver: [0-9]* operator applications (at most 96032, [0-9]*%)' "$TMP/tty" &&
         grep -q $'\r\033\\[Ktopology        grid' "$TMP/tty"; then
         ok "gap iterative shows its progress on a terminal and erases it before the result"
     else not_ok "gap iterative shows its progress on a terminal and erases it before the result" "$(head -c 300 "$TMP/tty" | cat -v)"; fi
