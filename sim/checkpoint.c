@@ -2,17 +2,19 @@
  * run is bit-identical to an uninterrupted one.
  *
  * Layout (native byte order and sizes: a checkpoint is read back on the machine that wrote it):
- *     "TMXSIM02"                       8 bytes
+ *     "TMXSIM03"                       8 bytes
  *     H                                uint32, length of the header
  *     header                           H bytes of text, one "key=value\n" per configuration field
- *     counters                         6 int64 and 4 double
+ *     counters                         6 int64 and 6 double
  *     state                            the algorithm's buffers (p × N each), then the anchor z (p)
+ *     clock                            the N nodes' simulated times t_i (double)
  *     CRC-32                           uint32 (zlib's crc32) of every byte before it
  * The header names everything that changes the trajectory — the options, the topology's parameters,
  * CRC-32s of the data, the partition and the cached mixing matrices — so that a checkpoint written
  * for another run is refused with the first field that differs. It is written through a temporary
  * file, fsync'ed, and renamed over the old checkpoint: a crash leaves the old one or the new one. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +25,8 @@
 #include "../lib/src/internal.h"
 #include "sim_internal.h"
 
-static const char magic[8] = {'T', 'M', 'X', 'S', 'I', 'M', '0', '2'};
-enum { NINTS = 6, NDBLS = 4, HEADER_MAX = 1 << 16 };
+static const char magic[8] = {'T', 'M', 'X', 'S', 'I', 'M', '0', '3'};
+enum { NINTS = 6, NDBLS = 6, HEADER_MAX = 1 << 16 };
 
 /* zlib's crc32 takes 32-bit lengths */
 static unsigned long crc_update(unsigned long crc, const void *p, size_t len)
@@ -85,9 +87,14 @@ static void field(header *h, const char *key, const char *fmt, ...)
     if (h->len > sizeof h->text) h->len = sizeof h->text;
 }
 
-/* The shortest decimal form that reads back as the same double (the header is read by people too) */
+/* The shortest decimal form that reads back as the same double (the header is read by people too:
+ * whole numbers below 10^15 in full, 1250000000 rather than 1.25e+09) */
 static const char *num(char *buf, double x)
 {
+    if (x == floor(x) && fabs(x) < 1e15) {
+        snprintf(buf, 32, "%.0f", x);
+        return buf;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, 32, "%.*g", prec, x);
         if (strtod(buf, NULL) == x) break;
@@ -147,6 +154,29 @@ static void build_header(tmx_sim *s, header *h)
     field(h, "classes", "%lld", (long long)s->D->nclass);
     field(h, "data-content", "%08lx", s->data_crc);
     field(h, "partition", "%08lx", s->part_crc);
+    /* the clock's options (they shape the logged time, never the models) */
+    static const char *const dists[] = {"const", "exp", "lognormal", "uniform"};
+    char b2[32];
+    if (c->compute == TMX_COMPUTE_LOGNORMAL || c->compute == TMX_COMPUTE_UNIFORM)
+        field(h, "compute-time", "%s:%s,%s", dists[c->compute], num(b, c->compute_a), num(b2, c->compute_b));
+    else
+        field(h, "compute-time", "%s:%s", dists[c->compute], num(b, c->compute_a));
+    char slow[1024] = "";
+    size_t used = 0;
+    int listed = 1;
+    for (int64_t i = 0; i < s->n && listed; i++) {
+        if (s->clk.slow[i] == 1.0) continue;
+        int w = snprintf(slow + used, sizeof slow - used, "%s%lld:%s", used ? "," : "", (long long)i, num(b, s->clk.slow[i]));
+        if (w < 0 || (size_t)w >= sizeof slow - used) listed = 0;
+        else used += (size_t)w;
+    }
+    if (!listed) /* too many slow nodes to list: their factors' CRC-32 */
+        snprintf(slow, sizeof slow, "crc32:%08lx",
+                 crc_update(crc32(0L, Z_NULL, 0), s->clk.slow, (size_t)s->n * sizeof *s->clk.slow));
+    field(h, "slow", "%s", slow);
+    field(h, "latency", "%s", num(b, c->latency));
+    field(h, "bandwidth", "%s", num(b, c->bandwidth));
+    field(h, "message-bytes", "%s", num(b, c->message_bytes < 0 ? (double)s->p * (double)s->esz : c->message_bytes));
 }
 
 /* What a differing hashed field means, for the message. */
@@ -223,7 +253,7 @@ tmx_status tmx_sim_save(tmx_sim *s, const char *path)
     }
     uint32_t hlen = (uint32_t)h->len;
     int64_t ints[NINTS] = {s->iter, s->gossip_rounds, s->messages, s->phase, s->gt_ready, s->capped};
-    double dbl[NDBLS] = {s->phase_max, s->grad_ema, s->last_target, s->bytes};
+    double dbl[NDBLS] = {s->phase_max, s->grad_ema, s->last_target, s->bytes, s->clk.compute, s->clk.comm};
     put(&w, magic, 1, sizeof magic);
     put(&w, &hlen, sizeof hlen, 1);
     put(&w, h->text, 1, h->len);
@@ -233,6 +263,7 @@ tmx_status tmx_sim_save(tmx_sim *s, const char *path)
     for (int b = 0; b < NBUF; b++)
         if (saved_buffer(s, b)) put(&w, s->buf[b], s->esz, state_elems(s));
     put(&w, s->z, sizeof(double), (size_t)s->p);
+    put(&w, s->clk.t, sizeof(double), (size_t)s->N);
     uint32_t crc = (uint32_t)w.crc;
     if (w.ok) w.ok = fwrite(&crc, sizeof crc, 1, w.o.f) == 1;
     if (!w.ok) {
@@ -273,7 +304,8 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
     int64_t ints[NINTS], iter_limit = 0;
     double dbl[NDBLS];
     void *chunk = NULL;
-    if (!ours || !theirs) {
+    double *times = malloc((size_t)s->N * sizeof *times);
+    if (!ours || !theirs || !times) {
         st = tmx__error(TMX_ENOMEM, "out of memory");
         goto done;
     }
@@ -295,7 +327,7 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
     size_t state = state_elems(s), nbuf = 0;
     for (int b = 0; b < NBUF; b++) nbuf += saved_buffer(s, b);
     double expect = 8.0 + 4.0 + hlen + sizeof ints + sizeof dbl + (double)nbuf * (double)state * (double)s->esz +
-                    8.0 * (double)s->p + 4.0;
+                    8.0 * (double)s->p + 8.0 * (double)s->N + 4.0;
     /* the header before the size: a foreign checkpoint has another size, and its field says why */
     build_header(s, ours);
     if ((st = compare_header(s, path, theirs, hlen, ours, &iter_limit)) != TMX_OK) goto done;
@@ -321,6 +353,7 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
         if (!get(f, chunk, len, &crc)) goto truncated;
         rest -= (double)len;
     }
+    if (!get(f, times, (size_t)s->N * sizeof *times, &crc)) goto truncated;
     if (!get(f, &stored_crc, sizeof stored_crc, NULL)) goto truncated;
     if (fgetc(f) != EOF) {
         st = tmx__error(TMX_EPARSE, "checkpoint: %s has trailing data", path);
@@ -339,10 +372,16 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
         goto done;
     }
     if (ints[1] < 0 || ints[2] < 0 || ints[3] < 0 || ints[3] > TMX_SIM_MAX_DECAYS || ints[4] < 0 || ints[4] > 1 ||
-        ints[5] < 0) {
+        ints[5] < 0 || !(dbl[4] >= 0.0 && isfinite(dbl[4])) || !(dbl[5] >= 0.0 && isfinite(dbl[5]))) {
         st = tmx__error(TMX_EPARSE, "checkpoint: %s holds invalid counters (corrupt)", path);
         goto done;
     }
+    for (int64_t i = 0; i < s->N; i++)
+        if (!(times[i] >= 0.0 && isfinite(times[i]))) {
+            st = tmx__error(TMX_EPARSE, "checkpoint: %s holds an invalid simulated time for node %lld (corrupt)", path,
+                            (long long)i);
+            goto done;
+        }
     /* pass 2: the state itself */
     if (fseek(f, data_at, SEEK_SET) != 0) goto truncated;
     for (int b = 0; b < NBUF; b++)
@@ -358,10 +397,14 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
     s->grad_ema = dbl[1];
     s->last_target = dbl[2];
     s->bytes = dbl[3];
+    s->clk.compute = dbl[4];
+    s->clk.comm = dbl[5];
+    memcpy(s->clk.t, times, (size_t)s->N * sizeof *times);
     goto done;
 truncated:
     st = tmx__error(TMX_EPARSE, "checkpoint: %s is truncated", path);
 done:
+    free(times);
     free(chunk);
     free(ours);
     free(theirs);

@@ -62,6 +62,11 @@ void tmx_sim_config_init(tmx_sim_config *c)
     c->init_scale = -1.0; /* the problem's default: zeros, Glorot uniform for the MLP */
     c->control_factor = 0.5;
     c->control_max_rounds = 1000;
+    c->compute = TMX_COMPUTE_CONST;
+    c->compute_a = 0.1;  /* seconds per local step */
+    c->latency = 1e-5;   /* seconds per message */
+    c->bandwidth = 1.25e9; /* bytes per second: 10 Gbit/s */
+    c->message_bytes = -1.0; /* the model's bytes */
 }
 
 /* ---- state ------------------------------------------------------------------------------------ */
@@ -94,13 +99,8 @@ double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, i
     for (int b = 0; b < NBUF; b++) nb += needs(cfg, b);
     double esz = cfg->precision == TMX_PREC_F32 ? 4.0 : 8.0;
     /* the state buffers; xbar, gbar, z, the f32 model copy and the per-thread workspaces (which
-     * hold a few p-vectors at most) */
-    return (double)nb * (double)p * (double)(n + aux) * esz + 8.0 * (double)p * 8.0;
-}
-
-static uint64_t hash4(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
-{
-    return tmx__mix64(tmx__mix64(tmx__mix64(tmx__mix64(a) ^ b) ^ c) ^ d);
+     * hold a few p-vectors at most); the clock's per-node times, draws and degrees */
+    return (double)nb * (double)p * (double)(n + aux) * esz + 8.0 * (double)p * 8.0 + 40.0 * (double)(n + aux);
 }
 
 /* Unbiased index in [0, m) from a 64-bit hash (Lemire's multiply-shift; bias < m/2^64). */
@@ -234,6 +234,7 @@ void tmx_sim_free(tmx_sim *s)
     free(s->outdeg_msgs);
     tmx_csr_destroy(&s->Wrand);
     tmx_topo_ws_free(s->topo_ws);
+    tmx__clock_free(&s->clk);
     free(s);
 }
 
@@ -253,6 +254,7 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     if (st != TMX_OK) return st;
     if (!topo || !D || !P) return tmx__error(TMX_EINVAL, "sim: topology, data and partition are required");
     int64_t n = P->n, aux = cfg->aux;
+    if ((st = tmx__clock_validate(cfg, n)) != TMX_OK) return st;
     if (tmx_topo_n(topo) != n + aux)
         return tmx__error(TMX_EDIM, "sim: the topology has %lld nodes but %lld agents%s need %lld", (long long)tmx_topo_n(topo),
                           (long long)n, aux ? " plus auxiliary nodes" : "", (long long)(n + aux));
@@ -325,12 +327,14 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     } else {
         TMX_TRY(tmx_topo_ws_new(&s->topo_ws));
     }
+    TMX_TRY(tmx__clock_init(s));
+    s->cfg.slowdown = NULL; /* copied into the clock: the caller's array need not outlive the call */
     /* initial models: identical on every agent */
     if (cfg->init_scale > 0) {
         for (int64_t k = 0; k < s->p; k++) {
             /* Box–Muller on the counter-based hash: reproducible, no generator state */
-            double u1 = ((double)(hash4(cfg->seed, 0x1417, (uint64_t)k, 1) >> 11) + 0.5) / 9007199254740992.0;
-            double u2 = ((double)(hash4(cfg->seed, 0x1417, (uint64_t)k, 2) >> 11) + 0.5) / 9007199254740992.0;
+            double u1 = ((double)(tmx__hash4(cfg->seed, 0x1417, (uint64_t)k, 1) >> 11) + 0.5) / 9007199254740992.0;
+            double u2 = ((double)(tmx__hash4(cfg->seed, 0x1417, (uint64_t)k, 2) >> 11) + 0.5) / 9007199254740992.0;
             s->z[k] = cfg->init_scale * sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
         }
         s->be->cols_set(s, s->buf[BUF_X], 0.0, 1.0, s->z, s->N);
@@ -364,6 +368,7 @@ double tmx_sim_bytes(const tmx_sim *s)
     if (s->Af) b += (double)s->D->m * (double)s->D->d * 4.0;
     b += 3.0 * (double)s->p * 8.0 + (double)(s->ws_stride * s->nthreads) * 8.0;
     for (int64_t q = 0; q < s->ncache; q++) b += (double)s->Wcache[q].nnz * 16.0 + (double)(s->N + 1) * 8.0;
+    b += (double)s->N * (32.0 + 4.0 * (double)(s->ncache ? s->ncache : 1)) + (double)s->ncache; /* the clock */
     return b;
 }
 
@@ -560,7 +565,7 @@ static double grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t 
         if (B) {
             cnt = B - b0 < 256 ? B - b0 : 256;
             for (int64_t q = 0; q < cnt; q++)
-                rows[q] = shard[index_of(hash4(s->cfg.seed, (uint64_t)i, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
+                rows[q] = shard[index_of(tmx__hash4(s->cfg.seed, (uint64_t)i, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
             r = rows;
             scale = (double)cnt / (double)B;
         }
@@ -665,6 +670,11 @@ static tmx_status step(tmx_sim *s)
     double *gn = want_norm ? &gnorm : NULL;
     tmx_status st = TMX_OK;
     double model_bytes = (double)p * esz;
+    /* the simulated clock (clock.c): this step's compute draws, then one of its three transitions */
+    enum { CLOCK_GOSSIP, CLOCK_ALLREDUCE, CLOCK_LOCAL } tick = CLOCK_GOSSIP;
+    int ticking = !s->clk.skip;
+    int64_t wq = s->ncache > 0 ? k % s->ncache : -1; /* W^(k)'s index in the cache (−1: s->Wrand) */
+    if (ticking) tmx__clock_draws(s, k, c->algo == TMX_ALGO_GT && !s->gt_ready);
 
     switch (c->algo) {
     case TMX_ALGO_DSGD:
@@ -674,11 +684,13 @@ static tmx_status step(tmx_sim *s)
             mix(s, NULL, G, *V, &ms); /* W_k = I */
             swap(X, V);
             gossip = 0;
+            tick = CLOCK_LOCAL;
             break;
         }
         if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
         mix(s, W, G, *V, &ms);
         swap(X, V);
+        if (c->algo == TMX_ALGO_COOP && wq >= 0 && s->clk.is_J[wq]) tick = CLOCK_ALLREDUCE; /* A(τ, J, v) */
         break;
     case TMX_ALGO_DPSGD: /* x ← Wx − γg */
         gradients(s, *X, G, k, 0, 0.0, gn);
@@ -713,6 +725,7 @@ static tmx_status step(tmx_sim *s)
         mix(s, NULL, *X, *X, &ms);
         msgs = 2 * (n - 1) * n; /* ring All-Reduce: 2(n−1) messages of p/n values per node */
         model_bytes = (double)p * esz / (double)n;
+        tick = CLOCK_ALLREDUCE;
         break;
     case TMX_ALGO_LOCAL:
     case TMX_ALGO_EASGD:
@@ -720,6 +733,7 @@ static tmx_status step(tmx_sim *s)
         s->be->mix_axpy(s, NULL, *X, G, gamma, *V, &ms); /* local step */
         swap(X, V);
         gossip = (k + 1) % c->period == 0;
+        tick = gossip ? CLOCK_ALLREDUCE : CLOCK_LOCAL; /* easgd's anchor exchange: an All-Reduce too */
         if (!gossip) break;
         s->be->cols_mean(s, *X, s->xbar);
         if (c->algo == TMX_ALGO_LOCAL) { /* x_i ← x̄ */
@@ -753,6 +767,11 @@ static tmx_status step(tmx_sim *s)
     }
     default: return tmx__error(TMX_EINVAL, "unknown algorithm");
     }
+    if (ticking) {
+        if (tick == CLOCK_GOSSIP) tmx__clock_gossip(s, W, wq, c->algo == TMX_ALGO_GT ? 2 : 1, 1); /* gt: x and y */
+        else if (tick == CLOCK_ALLREDUCE) tmx__clock_allreduce(s);
+        else tmx__clock_local(s);
+    }
     if (gossip) {
         s->gossip_rounds++;
         s->messages += msgs;
@@ -774,6 +793,7 @@ static tmx_status step(tmx_sim *s)
             s->gossip_rounds++;
             s->messages += msgs;
             s->bytes += (double)msgs * (double)p * esz;
+            if (ticking) tmx__clock_gossip(s, W, wq, 1, 0); /* a round without compute */
         }
         s->last_target = target;
         if (ms.consensus > target) s->capped++;
@@ -822,6 +842,9 @@ tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m)
     m->bytes_sent = s->bytes;
     m->control_target = s->last_target;
     m->control_capped = s->capped;
+    m->time = tmx__clock_now(s);
+    m->time_compute = s->clk.compute / (double)s->N;
+    m->time_comm = s->clk.comm / (double)s->N;
     return isfinite(loss) ? TMX_OK : tmx__error(TMX_ENOCONV, "the loss is not finite at iteration %lld", (long long)s->iter);
 }
 

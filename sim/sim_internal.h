@@ -1,5 +1,5 @@
-/* topomix simulator — the state shared by the engine's rooms (engine.c, checkpoint.c). Not
- * installed: the public interface is topomix/sim.h. */
+/* topomix simulator — the state shared by the engine's rooms (engine.c, checkpoint.c, clock.c).
+ * Not installed: the public interface is topomix/sim.h. */
 #ifndef TMX_SIM_INTERNAL_H
 #define TMX_SIM_INTERNAL_H
 
@@ -7,9 +7,33 @@
 #include <stdint.h>
 #include <topomix/sim.h>
 
+#include "../lib/src/internal.h"
 #include "problem.h"
 
 enum { BUF_X, BUF_V, BUF_G, BUF_M, BUF_MH, BUF_Y, BUF_GOLD, NBUF };
+
+/* Counter-based hash of four words: minibatch rows (seed, agent, iteration, slot), initial models and
+ * compute times draw from it, so that a run depends on its seed alone and holds no generator state. */
+static inline uint64_t tmx__hash4(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+    return tmx__mix64(tmx__mix64(tmx__mix64(tmx__mix64(a) ^ b) ^ c) ^ d);
+}
+
+/* The simulated wall-clock (clock.c, docs/definitions.md §15): per-node times of the max-plus
+ * recursion of synchronous gossip, All-Reduce barriers, and the communication/compute split. */
+typedef struct tmx__clock {
+    double msg;        /* α + S/B: one message of the model */
+    double allreduce;  /* 2(N−1)(α + S/(NB)): a ring All-Reduce over all N nodes (N = n but for coop) */
+    double *slow;      /* N factors (auxiliary nodes: 0, they compute nothing) */
+    double *t;         /* N: when node i is ready to start its next step (checkpointed) */
+    double *c;         /* N: this step's compute times */
+    double *fin;       /* N: scratch, t_j + c_j */
+    int32_t *deg;      /* ncache × N: max(indeg, outdeg) off the diagonal of each cached W^(k) */
+    int32_t *deg_rand; /* N: the same for a random topology's current W^(k) (and its out-degree count) */
+    unsigned char *is_J; /* ncache: W^(k) is the exact average J (coop pays an All-Reduce there) */
+    double compute, comm; /* Σ over nodes and steps of compute and communication seconds (checkpointed) */
+    int skip;          /* benchmark hook: no update */
+} tmx__clock;
 
 typedef struct mix_stats {
     double consensus; /* (1/n) Σ_i ‖x_i − x̄‖² over the n workers of the output */
@@ -66,11 +90,31 @@ struct tmx_sim {
     double bytes, phase_max, grad_ema, last_target;
     int64_t phase, capped;
     int gt_ready;
+    tmx__clock clk;
     /* wall seconds in tmx_sim_step and, within it, in the local gradients (not checkpointed) */
     double t_step, t_grad;
     /* checkpoints: CRC-32s of the data, the partition and the cached W (computed once, lazily) */
     int have_hashes;
     unsigned long data_crc, part_crc, topo_crc;
 };
+
+/* ---- the clock (clock.c) ---- */
+/* Allocates and sets up s->clk from s->cfg, s->n, s->N, s->p, s->esz and the cached matrices. */
+tmx_status tmx__clock_init(tmx_sim *s);
+void tmx__clock_free(tmx__clock *k);
+tmx_status tmx__clock_validate(const tmx_sim_config *c, int64_t n);
+/* Node i's compute seconds for its k-th local step (0 for auxiliary nodes). */
+double tmx__clock_draw(const tmx_sim *s, int64_t i, int64_t k);
+/* Draws every node's compute time of step k into clk.c (extra: also one more local step, gt's y_0). */
+void tmx__clock_draws(tmx_sim *s, int64_t k, int extra);
+/* One step of synchronous gossip with W (cache index q ≥ 0, or −1: s->Wrand), `copies` messages per
+ * edge: t_i ← max_{j ∈ N_i ∪ {i}} (t_j + c_j) + copies·g_i. compute 0: a consensus-control round. */
+void tmx__clock_gossip(tmx_sim *s, const tmx_csr *W, int64_t q, int copies, int compute);
+/* A barrier then a ring All-Reduce over every node: t_i ← max_j (t_j + c_j) + 2(N−1)(α + S/(NB)). */
+void tmx__clock_allreduce(tmx_sim *s);
+/* A step without communication: t_i ← t_i + c_i. */
+void tmx__clock_local(tmx_sim *s);
+/* The run's time, max_i t_i. */
+double tmx__clock_now(const tmx_sim *s);
 
 #endif

@@ -18,7 +18,8 @@ enum {
     OPT_ALGO = OPT_FIRST_FREE, OPT_PROBLEM, OPT_DATA, OPT_DIM, OPT_SAMPLES, OPT_HETERO, OPT_NOISE, OPT_CLASSES,
     OPT_PARTITION, OPT_HIDDEN, OPT_REG, OPT_ITERS, OPT_LR, OPT_MOMENTUM, OPT_QGMU, OPT_BATCH, OPT_PERIOD, OPT_ALPHA,
     OPT_AUX, OPT_INIT, OPT_SCHEDULE, OPT_DECAY, OPT_DECAYF, OPT_WARMUP, OPT_CTARGET, OPT_CPHASES, OPT_CMAX, OPT_LOG,
-    OPT_LOGEVERY, OPT_CKPT, OPT_CKPTEVERY, OPT_RESUME, OPT_PRECISION, OPT_DEVICE, OPT_QUIET
+    OPT_LOGEVERY, OPT_CKPT, OPT_CKPTEVERY, OPT_RESUME, OPT_PRECISION, OPT_DEVICE, OPT_QUIET, OPT_COMPUTE, OPT_SLOW,
+    OPT_LATENCY, OPT_BANDWIDTH, OPT_MSGBYTES, OPT_TARGET, OPT_TIMELIMIT
 };
 
 static void usage(FILE *f)
@@ -30,7 +31,8 @@ static void usage(FILE *f)
             "\n"
             "Simulates N agents (plus --aux auxiliary nodes for coop) gossiping over the topology and logs\n"
             "iter, loss = f(mean x), grad_norm2 = |grad f(mean x)|^2, consensus = (1/n) sum |x_i - mean x|^2,\n"
-            "accuracy, gossip_rounds, messages, bytes_sent, lr every --log-every iterations.\n"
+            "accuracy, gossip_rounds, messages, bytes_sent, lr, time (simulated seconds) every --log-every\n"
+            "iterations.\n"
             "\n"
             "Algorithm:\n"
             "      --algo A          dsgd (adapt-then-combine) | dpsgd (combine-then-adapt) | dmsgd | vdmsgd |\n"
@@ -57,6 +59,23 @@ static void usage(FILE *f)
             "      --control-phases P,...  phases (0-based, split by --lr-decay) where control applies\n"
             "                        (default: all)\n"
             "      --control-max-rounds R  cap on extra gossip rounds per step (default 1000)\n"
+            "\n");
+    fprintf(f,
+            "Simulated wall-clock (docs/definitions.md section 15; it never changes the models):\n"
+            "      --compute-time D  seconds per local step on a node: T (constant; default 0.1) | exp:T |\n"
+            "                        lognormal:T,SIGMA (both with mean T) | uniform:A,B; drawn per (seed, node,\n"
+            "                        iteration), so the time column is as reproducible as the rest of the log\n"
+            "      --slow I:F[,I:F...]  node I's compute times are F times longer (F > 0)\n"
+            "      --latency A       seconds per message (default 1e-5)\n"
+            "      --bandwidth B     bytes per second per link and direction (default 1.25e9, 10 Gbit/s)\n"
+            "      --message-bytes S bytes of one model message (default: the model's, p x 8, or p x 4 with\n"
+            "                        --precision f32); e.g. 102e6 stands in for ResNet-50 in f32\n"
+            "  Gossip: node i starts step k+1 once it and the nodes it receives from are done with step k, then\n"
+            "  pays max(in-degree, out-degree) x (A + S/B) (gt: twice, x and y); psgd, local's and easgd's\n"
+            "  averaging and coop with W = J wait for every node, then pay a ring All-Reduce\n"
+            "  2(n-1)(A + S/(n B)); local steps pay their compute only.\n"
+            "      --target-loss L   stop at the first logged row with loss <= L\n"
+            "      --time-limit T    stop after the first step at which the simulated time reaches T seconds\n"
             "\n");
     fprintf(f,
             "Problem and data:\n"
@@ -119,6 +138,33 @@ static void progress(int64_t k, int64_t T, double loss)
     fflush(stderr);
 }
 
+/* --slow I:F[,I:F...] over n workers: n factors, 1 where not given. */
+static double *parse_slow(const char *s, int64_t n)
+{
+    double *f = malloc((size_t)n * sizeof *f);
+    char *copy = strdup(s), *save = NULL;
+    if (!f || !copy) cli_die(1, "out of memory");
+    for (int64_t i = 0; i < n; i++) f[i] = NAN; /* not given yet */
+    int count = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), count++) {
+        char *colon = strchr(tok, ':');
+        if (!colon) cli_usage("--slow expects I:F[,I:F...] (node I is F times slower), got '%s'", tok);
+        *colon = '\0';
+        int64_t i = cli_int("--slow node", tok, 0, INT64_MAX);
+        if (i >= n) cli_usage("--slow: node %lld is not one of the %lld workers (0..%lld)", (long long)i, (long long)n,
+                              (long long)n - 1);
+        double x = cli_double("--slow factor", colon + 1);
+        if (!(x > 0)) cli_usage("--slow factor must be > 0, got %s", colon + 1);
+        if (!isnan(f[i])) cli_usage("--slow names node %lld twice", (long long)i);
+        f[i] = x;
+    }
+    free(copy);
+    if (count == 0) cli_usage("--slow expects I:F[,I:F...], got '%s'", s);
+    for (int64_t i = 0; i < n; i++)
+        if (isnan(f[i])) f[i] = 1.0;
+    return f;
+}
+
 static int parse_fractions(const char *s, double *out, int max)
 {
     int count = 0;
@@ -130,6 +176,23 @@ static int parse_fractions(const char *s, double *out, int max)
     free(copy);
     if (count == 0) cli_usage("--lr-decay needs at least one fraction");
     return count;
+}
+
+/* The summary's second line: simulated time, its split, and why the run stopped. */
+static void clock_summary(const tmx_sim_metrics *m, int have_target, double target, int reached, int timed_out,
+                          double limit)
+{
+    double T = m->time, wait = T - m->time_compute - m->time_comm;
+    fprintf(stderr, "# simulated time %.6g s", T);
+    if (T > 0)
+        fprintf(stderr, " (per node: compute %.1f%%, communication %.1f%%, waiting %.1f%%)", 100.0 * m->time_compute / T,
+                100.0 * m->time_comm / T, 100.0 * (wait > 0 ? wait : 0.0) / T);
+    if (have_target && reached)
+        fprintf(stderr, "; loss <= %g at iteration %lld, simulated time to target %.6g s", target, (long long)m->iter, T);
+    else if (have_target)
+        fprintf(stderr, "; target loss %g not reached (last logged loss %.6g)", target, m->loss);
+    if (timed_out && !reached) fprintf(stderr, "; stopped at --time-limit %g s (iteration %lld)", limit, (long long)m->iter);
+    fputc('\n', stderr);
 }
 
 int cmd_sim(int argc, char **argv)
@@ -177,6 +240,14 @@ int cmd_sim(int argc, char **argv)
         {"precision", required_argument, NULL, OPT_PRECISION},
         {"device", required_argument, NULL, OPT_DEVICE},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        /* Simulated wall-clock */
+        {"compute-time", required_argument, NULL, OPT_COMPUTE},
+        {"slow", required_argument, NULL, OPT_SLOW},
+        {"latency", required_argument, NULL, OPT_LATENCY},
+        {"bandwidth", required_argument, NULL, OPT_BANDWIDTH},
+        {"message-bytes", required_argument, NULL, OPT_MSGBYTES},
+        {"target-loss", required_argument, NULL, OPT_TARGET},
+        {"time-limit", required_argument, NULL, OPT_TIMELIMIT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -190,7 +261,9 @@ int cmd_sim(int argc, char **argv)
     sp.per_shard = 200;
     const char *data = NULL, *logpath = NULL, *ckpt = NULL, *resume = NULL, *partition = "contiguous";
     int64_t dim = 0, log_every = 10, ckpt_every = 0, classes = 3;
-    int json = 0, quiet = 0, have_dim = 0, opt;
+    int json = 0, quiet = 0, have_dim = 0, have_target = 0, opt;
+    double target_loss = 0.0, time_limit = INFINITY;
+    const char *slow = NULL;
     cli_prog = "topomix sim";
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":hn:", opts, NULL)) != -1) {
@@ -279,6 +352,27 @@ int cmd_sim(int argc, char **argv)
             if (strcmp(optarg, "cpu")) cli_usage("unknown --device '%s' (cpu)", optarg);
             break;
         case OPT_QUIET: quiet = 1; break;
+        case OPT_COMPUTE:
+            if (tmx_compute_time_parse(optarg, &cfg) != TMX_OK) cli_die_status(TMX_EINVAL);
+            break;
+        case OPT_SLOW: slow = optarg; break;
+        case OPT_LATENCY:
+            cfg.latency = cli_double("--latency", optarg);
+            if (!(cfg.latency >= 0)) cli_usage("--latency must be >= 0 seconds, got %s", optarg);
+            break;
+        case OPT_BANDWIDTH:
+            cfg.bandwidth = cli_double("--bandwidth", optarg);
+            if (!(cfg.bandwidth > 0)) cli_usage("--bandwidth must be > 0 bytes/s, got %s", optarg);
+            break;
+        case OPT_MSGBYTES:
+            cfg.message_bytes = cli_double("--message-bytes", optarg);
+            if (!(cfg.message_bytes >= 0)) cli_usage("--message-bytes must be >= 0, got %s", optarg);
+            break;
+        case OPT_TARGET: target_loss = cli_double("--target-loss", optarg), have_target = 1; break;
+        case OPT_TIMELIMIT:
+            time_limit = cli_double("--time-limit", optarg);
+            if (!(time_limit > 0)) cli_usage("--time-limit must be > 0 seconds, got %s", optarg);
+            break;
         default: cli_bad_option(opt, argv);
         }
     }
@@ -292,6 +386,8 @@ int cmd_sim(int argc, char **argv)
         cli_usage("--log and --resume name the same file (%s)", logpath);
     if (data && (sp.hetero != 0.0)) cli_usage("--hetero applies to synthetic data, not --data");
     int64_t n = c.par.n;
+    double *slowdown = slow ? parse_slow(slow, n) : NULL;
+    cfg.slowdown = slowdown;
 
     /* data and partition */
     tmx_dataset D = {0};
@@ -341,17 +437,19 @@ int cmd_sim(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     int bar = !quiet && isatty(STDERR_FILENO);
     tmx_sim_metrics m;
-    int rc = 0, have_m = 0;
+    int rc = 0, have_m = 0, reached = 0, timed_out = 0;
     int64_t start = tmx_sim_iter(s);
     double t0 = now();
     if (start == 0) {
         if ((st = tmx_sim_metrics_get(s, &m)) != TMX_OK) cli_die_status(st);
         have_m = 1;
         sim_log_row(&log, &m);
+        reached = have_target && m.loss <= target_loss;
     }
-    while (tmx_sim_iter(s) < cfg.iters) {
+    while (!reached && tmx_sim_iter(s) < cfg.iters) {
         st = tmx_sim_step(s);
         int64_t k = tmx_sim_iter(s);
+        timed_out = tmx_sim_time(s) >= time_limit;
         if (st == TMX_ENOCONV) {
             if (bar) fputc('\n', stderr);
             sim_log_commit(&log); /* the rows show the divergence: keep them */
@@ -360,7 +458,7 @@ int cmd_sim(int argc, char **argv)
             break;
         }
         if (st != TMX_OK) cli_die_status(st);
-        if (k % log_every == 0 || k == cfg.iters) {
+        if (k % log_every == 0 || k == cfg.iters || timed_out) {
             if ((st = tmx_sim_metrics_get(s, &m)) != TMX_OK) {
                 sim_log_commit(&log);
                 fprintf(stderr, "topomix sim: %s\n", tmx_last_error());
@@ -370,6 +468,7 @@ int cmd_sim(int argc, char **argv)
             have_m = 1;
             sim_log_row(&log, &m);
             if (bar) progress(k, cfg.iters, m.loss);
+            reached = have_target && m.loss <= target_loss;
         }
         if (ckpt && ckpt_every && k % ckpt_every == 0) {
             sim_log_commit(&log); /* the log first: after a crash it never lags behind the checkpoint */
@@ -391,6 +490,7 @@ int cmd_sim(int argc, char **argv)
             }
             break;
         }
+        if (timed_out) break;
     }
     if (rc == 0 && !have_m && (st = tmx_sim_metrics_get(s, &m)) != TMX_OK) cli_die_status(st); /* nothing left to run */
     double dt = now() - t0;
@@ -407,7 +507,9 @@ int cmd_sim(int argc, char **argv)
                 tmx_problem_name(cfg.problem), (long long)done, dt, dt > 0 ? (double)done / dt : 0.0,
                 dt > 0 ? (double)done * (double)n / dt : 0.0, m.loss, m.consensus, (double)ru.ru_maxrss / 1024.0,
                 (unsigned long long)cfg.seed);
+        clock_summary(&m, have_target, target_loss, reached, timed_out, time_limit);
     }
+    free(slowdown);
     tmx_sim_free(s);
     tmx_topo_free(topo);
     tmx_partition_destroy(&P);

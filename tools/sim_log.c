@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char csv_header[] = "iter,loss,grad_norm2,consensus,accuracy,gossip_rounds,messages,bytes_sent,lr\n";
+static const char csv_header[] = "iter,loss,grad_norm2,consensus,accuracy,gossip_rounds,messages,bytes_sent,lr,time\n";
 
 /* The iteration of a logged row, or -1 for a header or comment line. */
 static long long row_iter(const char *line, int json)
@@ -100,11 +100,14 @@ void sim_log_row(sim_log *L, const tmx_sim_metrics *m)
         fprintf(f, ",\"gossip_rounds\":%lld,\"messages\":%lld,\"bytes_sent\":%.17g,\"lr\":", (long long)m->gossip_rounds,
                 (long long)m->messages, m->bytes_sent);
         json_num(f, m->lr);
+        fputs(",\"time\":", f);
+        json_num(f, m->time);
         fputs("}\n", f);
     } else {
         fprintf(f, "%lld,%.17g,%.17g,%.17g,", (long long)m->iter, m->loss, m->grad_norm2, m->consensus);
         if (isfinite(m->accuracy)) fprintf(f, "%.17g", m->accuracy);
-        fprintf(f, ",%lld,%lld,%.17g,%.17g\n", (long long)m->gossip_rounds, (long long)m->messages, m->bytes_sent, m->lr);
+        fprintf(f, ",%lld,%lld,%.17g,%.17g,%.17g\n", (long long)m->gossip_rounds, (long long)m->messages, m->bytes_sent,
+                m->lr, m->time);
     }
     sim_log_check(L); /* a full disk is reported at the row that hit it, not at the end of the run */
 }

@@ -22,6 +22,12 @@
  *     plus the dataset, capped at the DRAM arrays);
  *   - the same run in straightforward NumPy + scipy.sparse (ref_dsgd.py, a subprocess of
  *     /usr/bin/python3; its interpreter start-up and data generation are not timed), and ours/numpy;
+ *   - the simulated clock's overhead on an iteration (sim/clock.c: compute-time draws, the max-plus
+ *     recursion over W's nonzeros): CLOCK_PAIRS pairs of single timed iterations, one with the clock
+ *     and one with it skipped (tmx_sim_clock_skip), the order alternating from pair to pair, the
+ *     median of the paired ratios reported (target < 3%; single iterations, so that a burst from a
+ *     neighbour hits one pair, not a whole run); and the clock's own update (tmx__clock_draws +
+ *     tmx__clock_gossip with W^(0)) timed alone, as a share of the iteration;
  *   - the share of the CPUs that other processes took meanwhile (/proc/stat less our own CPU time):
  *     on a shared 2-core machine one busy neighbour halves what a 2-thread fork/join step gets, so
  *     a configuration run under load is flagged rather than trusted.
@@ -49,11 +55,13 @@
 
 #include <topomix/sim.h>
 
+#include "sim_internal.h" /* the clock's own update, timed alone */
+
 #ifndef BENCH_SIM_PY
 #define BENCH_SIM_PY "ref_dsgd.py"
 #endif
 
-enum { WARMUP = 5, MIX_REPS = 101, MIX_ROUNDS = 5, MAXCONF = 16 };
+enum { WARMUP = 5, MIX_REPS = 101, MIX_ROUNDS = 5, CLOCK_PAIRS = 1001, CLOCK_REPS = 20000, MAXCONF = 16 };
 #define DRAM_LEN ((int64_t)1 << 25) /* doubles per array: 2 × 256 MiB, far beyond any LLC here */
 
 typedef struct bench_conf {
@@ -69,6 +77,8 @@ typedef struct bench_result {
     double mix_ratio;  /* median over the rounds of mixing bandwidth / that sample */
     double grad_share, rows_bw; /* share of the step in local gradients; their row stream in B/s */
     double bound, stream, loss, other, py_ips, py_best, py_loss, py_gather, py_grad, py_gossip;
+    double clock_overhead; /* median over pairs of (time with the clock / time without) − 1 */
+    double clock_alone;    /* seconds of the clock's own update per step (median of 5 rounds) */
 } bench_result;
 
 static double now(void)
@@ -371,6 +381,37 @@ static int bench_engine(const bench_conf *c, int nthr, dram_copy *dram, bench_re
     }
     r->it_bound = median(ratios, c->runs);
     r->stream = median(streams, c->runs);
+    /* the clock's overhead: paired runs with and without it, the order alternating (a drift of the
+     * machine's speed within a pair then cancels over the pairs) */
+    double clock_ratio[CLOCK_PAIRS];
+    for (int q = 0; q < CLOCK_PAIRS; q++) {
+        double t_pair[2];
+        for (int h = 0; h < 2; h++) {
+            int skip = h ^ (q & 1);
+            tmx_sim_clock_skip(s, skip);
+            t0 = now();
+            if (tmx_sim_step(s) != TMX_OK) goto step_failed;
+            t_pair[skip] = now() - t0;
+        }
+        clock_ratio[q] = t_pair[0] / t_pair[1] - 1.0;
+    }
+    tmx_sim_clock_skip(s, 0);
+    r->clock_overhead = median(clock_ratio, CLOCK_PAIRS);
+    {
+        tmx_csr W0 = {0};
+        double tc[5];
+        if (tmx_topo_weights(topo, 0, &W0) != TMX_OK) goto step_failed;
+        for (int q = 0; q < 5; q++) {
+            t0 = now();
+            for (int k = 0; k < CLOCK_REPS; k++) {
+                tmx__clock_draws(s, k, 0);
+                tmx__clock_gossip(s, &W0, 0, 1, 1);
+            }
+            tc[q] = (now() - t0) / CLOCK_REPS;
+        }
+        tmx_csr_destroy(&W0);
+        r->clock_alone = median(tc, 5);
+    }
     double t_step, t_grad;
     tmx_sim_times(s, &t_step, &t_grad); /* over warm-up and runs alike */
     r->grad_share = t_grad / t_step;
@@ -410,6 +451,10 @@ static int bench_engine(const bench_conf *c, int nthr, dram_copy *dram, bench_re
     printf("  ours   : %d runs x %d iterations after %d warm-up (setup %.2f s): %.1f it/s median, %.1f best,"
            " %.4g agent-steps/s; %.3f ms per iteration\n",
            c->runs, c->iters, WARMUP, setup, r->ips, r->ips_best, r->ips * (double)c->n, 1e3 * r->t_iter);
+    printf("  clock  : simulated wall-clock's overhead on an iteration, median of %d pairs of single iterations"
+           " (with/without, order alternating): %+.2f%% (target < 3%%);\n"
+           "           its update alone (draws + max-plus over W^(0)): %.3f us per step = %.3f%% of an iteration\n",
+           CLOCK_PAIRS, 100.0 * r->clock_overhead, 1e6 * r->clock_alone, 100.0 * r->clock_alone / r->t_iter);
     printf("  split  : local gradients %.0f%% of the step (sampled rows read at %.1f GB/s), gossip and updates %.0f%%\n",
            100.0 * r->grad_share, r->rows_bw / 1e9, 100.0 * (1.0 - r->grad_share));
     printf("  mixing : tmx_sim_time_mix, median of %d rounds of median of %d: %.2f us = %.1f GB/s effective (2*n*d*8 B = %s per pass),"
@@ -552,10 +597,10 @@ int main(int argc, char **argv)
            "bound = traffic / STREAM (the median over runs of the paired ratios). The stricter\n"
            "columns compare with a copy of the same, possibly cache-resident, size (mix/same) and with the copy at\n"
            "the iteration's footprint (it/fp-bound).\n");
-    printf("%-18s %9s %12s %10s %8s %8s %10s %8s %9s %8s %11s\n", "n,d,m,B", "ours it/s", "agent-st/s", "numpy it/s",
-           "ours/np", "mix GB/s", "mix/STREAM", "it/bound", "mix/same", "iter ms", "it/fp-bound");
-    printf("%-18s %9s %12s %10s %8s %8s %10s %8s %9s %8s %11s\n", "", "", "", "", "(>=2)", "", "(>=0.8)", "(<=1.5)", "",
-           "", "");
+    printf("%-18s %9s %12s %10s %8s %8s %10s %8s %9s %8s %11s %8s\n", "n,d,m,B", "ours it/s", "agent-st/s", "numpy it/s",
+           "ours/np", "mix GB/s", "mix/STREAM", "it/bound", "mix/same", "iter ms", "it/fp-bound", "clock");
+    printf("%-18s %9s %12s %10s %8s %8s %10s %8s %9s %8s %11s %8s\n", "", "", "", "", "(>=2)", "", "(>=0.8)", "(<=1.5)", "",
+           "", "", "(<3%)");
     for (int q = 0; q < nconf; q++) {
         const bench_conf *c = &conf[q];
         const bench_result *r = &res[q];
@@ -572,9 +617,10 @@ int main(int argc, char **argv)
             snprintf(npb, sizeof npb, "%.1f", r->py_ips);
             snprintf(spb, sizeof spb, "%.2f%s", sp, sp < 2.0 ? "*" : "");
         }
-        printf("%-18s %9.1f %12.4g %10s %8s %8.1f %9.2f%s %7.2f%s %9.2f %8.3f %11.2f", name, r->ips,
+        printf("%-18s %9.1f %12.4g %10s %8s %8.1f %9.2f%s %7.2f%s %9.2f %8.3f %11.2f %+6.2f%%%s", name, r->ips,
                r->ips * (double)c->n, npb, spb, r->mix_bw / 1e9, ms, ms < 0.8 ? "*" : " ", ib, ib > 1.5 ? "*" : " ",
-               r->mix_bw / r->copy_ws, 1e3 * r->t_iter, r->t_iter / r->bound);
+               r->mix_bw / r->copy_ws, 1e3 * r->t_iter, r->t_iter / r->bound, 100.0 * r->clock_overhead,
+               r->clock_overhead >= 0.03 ? "*" : " ");
         if (r->other > 0.1) printf("  disturbed: other processes took %.0f%% of the CPUs", 100.0 * r->other);
         printf("\n");
     }

@@ -48,6 +48,11 @@ typedef enum tmx_precision { TMX_PREC_F64, TMX_PREC_F32 } tmx_precision;
 
 #define TMX_SIM_MAX_DECAYS 8
 
+/* Distribution of the seconds one local step takes on a node (the simulated clock,
+ * docs/definitions.md §15): a constant T; exponential with mean T; lognormal with mean T and log-scale
+ * SIGMA; uniform on [A, B]. */
+typedef enum tmx_compute_dist { TMX_COMPUTE_CONST, TMX_COMPUTE_EXP, TMX_COMPUTE_LOGNORMAL, TMX_COMPUTE_UNIFORM } tmx_compute_dist;
+
 typedef struct tmx_sim_config {
     tmx_algo algo;
     tmx_problem_kind problem;
@@ -74,6 +79,13 @@ typedef struct tmx_sim_config {
     unsigned control_phases; /* bit p: control in phase p (phases are separated by decays); 0 = all */
     int64_t control_max_rounds; /* cap on extra gossip rounds per step (default 1000) */
     tmx_precision precision;    /* default TMX_PREC_F64 */
+    /* Simulated wall-clock (docs/definitions.md §15); it shapes the logged time only, never the models. */
+    tmx_compute_dist compute;   /* default TMX_COMPUTE_CONST */
+    double compute_a, compute_b; /* const/exp: T (mean, s); lognormal: T, SIGMA; uniform: A, B (default 0.1, 0) */
+    const double *slowdown;     /* n factors > 0 multiplying each worker's draws, or NULL (all 1); copied */
+    double latency;             /* α, seconds per message ≥ 0 (default 1e-5) */
+    double bandwidth;           /* B, bytes per second > 0 (default 1.25e9: 10 Gbit/s) */
+    double message_bytes;       /* S, bytes of one model message ≥ 0; < 0 (default): the model's, p × 8 or × 4 */
 } tmx_sim_config;
 
 TMX_API void tmx_sim_config_init(tmx_sim_config *c);
@@ -93,6 +105,10 @@ typedef struct tmx_sim_metrics {
     double bytes_sent;     /* cumulative bytes: messages × model size × 8 */
     double control_target; /* consensus control: the target of the last step (0 without control) */
     int64_t control_capped;/* steps whose control stopped at the rounds cap above the target */
+    double time;           /* simulated seconds: max_i t_i, when the last node is ready for the next step */
+    double time_compute;   /* seconds of local steps so far, averaged over the nodes */
+    double time_comm;      /* seconds of communication so far, averaged over the nodes (the rest of
+                            * `time` is waiting for neighbours or for a barrier) */
 } tmx_sim_metrics;
 
 typedef struct tmx_sim tmx_sim;
@@ -127,6 +143,21 @@ TMX_API double tmx_sim_time_mix(tmx_sim *s, int reps);
  * with tmx_sim_step; this returns the bytes one iteration must move at least (state read and
  * written, minibatch rows read, W), the denominator of the traffic bound. */
 TMX_API double tmx_sim_traffic_bytes(const tmx_sim *s);
+
+/* The compute-time distribution: parses "T", "exp:T", "lognormal:T,SIGMA" or "uniform:A,B" into
+ * cfg->compute, compute_a, compute_b (TMX_EINVAL naming the problem). */
+TMX_API tmx_status tmx_compute_time_parse(const char *s, tmx_sim_config *cfg);
+/* Simulated seconds node i (0 ≤ i < n + aux) spends on its k-th local step: a draw of the
+ * compute-time distribution from a counter-based hash of (seed, i, k), times its slowdown; 0 for
+ * auxiliary nodes. The same draws serve every algorithm. */
+TMX_API double tmx_sim_compute_time(const tmx_sim *s, int64_t i, int64_t k);
+/* The simulated time now, max_i t_i in seconds (what tmx_sim_metrics_get reports as `time`; cheap). */
+TMX_API double tmx_sim_time(const tmx_sim *s);
+/* t_i: when node i (0 ≤ i < n + aux) is ready to start its next step, in simulated seconds; NaN out of range. */
+TMX_API double tmx_sim_node_time(const tmx_sim *s, int64_t i);
+/* Benchmark hook: skip (1) or keep (0, the default) the simulated clock's update in tmx_sim_step,
+ * to measure its overhead; skipped steps leave the clock where it was. */
+TMX_API void tmx_sim_clock_skip(tmx_sim *s, int skip);
 
 /* Wall seconds this process spent in tmx_sim_step, and within it in the local gradients (the rest
  * is gossip, updates and consensus control). */
