@@ -2,12 +2,16 @@
  * run is bit-identical to an uninterrupted one.
  *
  * Layout (native byte order and sizes: a checkpoint is read back on the machine that wrote it):
- *     "TMXSIM03"                       8 bytes
+ *     "TMXSIM04"                       8 bytes
  *     H                                uint32, length of the header
  *     header                           H bytes of text, one "key=value\n" per configuration field
  *     counters                         6 int64 and 6 double
  *     state                            the algorithm's buffers (p × N each), then the anchor z (p)
  *     clock                            the N nodes' simulated times t_i (double)
+ *     adpsgd only: event queue         4 int64 (events, Σ staleness, and both at the last metrics
+ *                                      call), then per worker its steps, updates by others and
+ *                                      updates at its snapshot (int64 × 3n) and its gradient's due
+ *                                      time (double × n); its snapshots are the state's V buffer
  *     CRC-32                           uint32 (zlib's crc32) of every byte before it
  * The header names everything that changes the trajectory — the options, the topology's parameters,
  * CRC-32s of the data, the partition and the cached mixing matrices — so that a checkpoint written
@@ -25,7 +29,7 @@
 #include "../lib/src/internal.h"
 #include "sim_internal.h"
 
-static const char magic[8] = {'T', 'M', 'X', 'S', 'I', 'M', '0', '3'};
+static const char magic[8] = {'T', 'M', 'X', 'S', 'I', 'M', '0', '4'};
 enum { NINTS = 6, NDBLS = 6, HEADER_MAX = 1 << 16 };
 
 /* zlib's crc32 takes 32-bit lengths */
@@ -154,7 +158,7 @@ static void build_header(tmx_sim *s, header *h)
     field(h, "classes", "%lld", (long long)s->D->nclass);
     field(h, "data-content", "%08lx", s->data_crc);
     field(h, "partition", "%08lx", s->part_crc);
-    /* the clock's options (they shape the logged time, never the models) */
+    /* the clock's options (they shape the logged time; for adpsgd the order of events too) */
     static const char *const dists[] = {"const", "exp", "lognormal", "uniform"};
     char b2[32];
     if (c->compute == TMX_COMPUTE_LOGNORMAL || c->compute == TMX_COMPUTE_UNIFORM)
@@ -225,7 +229,19 @@ static tmx_status compare_header(const tmx_sim *s, const char *path, const char 
 
 static size_t state_elems(const tmx_sim *s) { return (size_t)s->p * (size_t)s->N; }
 
-static int saved_buffer(const tmx_sim *s, int b) { return s->buf[b] && b != BUF_V && b != BUF_G; }
+/* V is scratch, but for adpsgd, whose V holds the snapshots its gradients in flight are taken at */
+static int saved_buffer(const tmx_sim *s, int b)
+{
+    return s->buf[b] && b != BUF_G && (b != BUF_V || s->cfg.algo == TMX_ALGO_ADPSGD);
+}
+
+enum { NASYNC = 4 };
+
+/* Bytes of the adpsgd section (0 for synchronous algorithms). */
+static double async_bytes(const tmx_sim *s)
+{
+    return s->as.heap ? 8.0 * NASYNC + 32.0 * (double)s->n : 0.0;
+}
 
 typedef struct writer {
     tmx__ofile o;
@@ -264,6 +280,16 @@ tmx_status tmx_sim_save(tmx_sim *s, const char *path)
         if (saved_buffer(s, b)) put(&w, s->buf[b], s->esz, state_elems(s));
     put(&w, s->z, sizeof(double), (size_t)s->p);
     put(&w, s->clk.t, sizeof(double), (size_t)s->N);
+    if (s->as.heap) {
+        const tmx__async *a = &s->as;
+        int64_t head[NASYNC] = {a->events, a->stale_sum, a->mark_events, a->mark_sum};
+        size_t n = (size_t)s->n;
+        put(&w, head, sizeof head, 1);
+        put(&w, a->steps, sizeof *a->steps, n);
+        put(&w, a->updates, sizeof *a->updates, n);
+        put(&w, a->snapver, sizeof *a->snapver, n);
+        put(&w, a->due, sizeof *a->due, n);
+    }
     uint32_t crc = (uint32_t)w.crc;
     if (w.ok) w.ok = fwrite(&crc, sizeof crc, 1, w.o.f) == 1;
     if (!w.ok) {
@@ -305,7 +331,10 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
     double dbl[NDBLS];
     void *chunk = NULL;
     double *times = malloc((size_t)s->N * sizeof *times);
-    if (!ours || !theirs || !times) {
+    /* adpsgd: head[NASYNC], then steps, updates, snapver (int64) and due (double), n each */
+    int64_t head[NASYNC] = {0}, *aq = s->as.heap ? malloc((size_t)s->n * 3 * sizeof *aq) : NULL;
+    double *due = s->as.heap ? malloc((size_t)s->n * sizeof *due) : NULL;
+    if (!ours || !theirs || !times || (s->as.heap && (!aq || !due))) {
         st = tmx__error(TMX_ENOMEM, "out of memory");
         goto done;
     }
@@ -327,7 +356,7 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
     size_t state = state_elems(s), nbuf = 0;
     for (int b = 0; b < NBUF; b++) nbuf += saved_buffer(s, b);
     double expect = 8.0 + 4.0 + hlen + sizeof ints + sizeof dbl + (double)nbuf * (double)state * (double)s->esz +
-                    8.0 * (double)s->p + 8.0 * (double)s->N + 4.0;
+                    8.0 * (double)s->p + 8.0 * (double)s->N + async_bytes(s) + 4.0;
     /* the header before the size: a foreign checkpoint has another size, and its field says why */
     build_header(s, ours);
     if ((st = compare_header(s, path, theirs, hlen, ours, &iter_limit)) != TMX_OK) goto done;
@@ -354,6 +383,9 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
         rest -= (double)len;
     }
     if (!get(f, times, (size_t)s->N * sizeof *times, &crc)) goto truncated;
+    if (s->as.heap && (!get(f, head, sizeof head, &crc) || !get(f, aq, (size_t)s->n * 3 * sizeof *aq, &crc) ||
+                       !get(f, due, (size_t)s->n * sizeof *due, &crc)))
+        goto truncated;
     if (!get(f, &stored_crc, sizeof stored_crc, NULL)) goto truncated;
     if (fgetc(f) != EOF) {
         st = tmx__error(TMX_EPARSE, "checkpoint: %s has trailing data", path);
@@ -382,6 +414,19 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
                             (long long)i);
             goto done;
         }
+    if (s->as.heap) { /* the queue must be one a run could have reached */
+        int64_t n = s->n, total = 0, *steps = aq, *upd = aq + n, *ver = aq + 2 * n;
+        int bad = !(head[0] == ints[0] * n && head[1] >= 0 && head[2] >= 0 && head[2] <= head[0] && head[3] >= 0 &&
+                    head[3] <= head[1]);
+        for (int64_t i = 0; i < n && !bad; i++) {
+            bad = steps[i] < 0 || ver[i] < 0 || ver[i] > upd[i] || !(due[i] >= times[i] && isfinite(due[i]));
+            total += steps[i];
+        }
+        if (bad || total != head[0]) {
+            st = tmx__error(TMX_EPARSE, "checkpoint: %s holds an invalid AD-PSGD event queue (corrupt)", path);
+            goto done;
+        }
+    }
     /* pass 2: the state itself */
     if (fseek(f, data_at, SEEK_SET) != 0) goto truncated;
     for (int b = 0; b < NBUF; b++)
@@ -400,11 +445,26 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
     s->clk.compute = dbl[4];
     s->clk.comm = dbl[5];
     memcpy(s->clk.t, times, (size_t)s->N * sizeof *times);
+    if (s->as.heap) {
+        tmx__async *a = &s->as;
+        size_t n = (size_t)s->n;
+        a->events = head[0];
+        a->stale_sum = head[1];
+        a->mark_events = head[2];
+        a->mark_sum = head[3];
+        memcpy(a->steps, aq, n * sizeof *aq);
+        memcpy(a->updates, aq + n, n * sizeof *aq);
+        memcpy(a->snapver, aq + 2 * n, n * sizeof *aq);
+        memcpy(a->due, due, n * sizeof *due);
+        tmx__adpsgd_heapify(s); /* the heap is a function of (due, id): the same pop order */
+    }
     goto done;
 truncated:
     st = tmx__error(TMX_EPARSE, "checkpoint: %s is truncated", path);
 done:
     free(times);
+    free(aq);
+    free(due);
     free(chunk);
     free(ours);
     free(theirs);

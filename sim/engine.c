@@ -1,4 +1,5 @@
-/* topomix simulator — the engine: state, gossip, algorithms, metrics (checkpoints: checkpoint.c). */
+/* topomix simulator — the engine: state, gossip, algorithms, metrics (checkpoints: checkpoint.c;
+ * the clock: clock.c; the event-driven AD-PSGD: adpsgd.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "../lib/src/internal.h"
 #include "problem.h"
 #include "sim_internal.h"
+#include <topomix/cost.h>
 #include <topomix/sim.h>
 
 #ifdef _OPENMP
@@ -14,14 +16,15 @@
 #endif
 
 static const char *const algo_names[TMX_ALGO_COUNT] = {"dsgd", "dpsgd", "dmsgd", "vdmsgd", "qgdmsgd",
-                                                       "psgd", "local", "easgd", "coop",  "gt"};
+                                                       "psgd", "local", "easgd", "coop",  "gt",
+                                                       "adpsgd"};
 static const char *const problem_names[TMX_PROB_COUNT] = {"logreg-nc", "lsq-nc", "mlp"};
 
 tmx_status tmx_algo_parse(const char *s, tmx_algo *out)
 {
     for (int a = 0; a < TMX_ALGO_COUNT; a++)
         if (s && strcmp(s, algo_names[a]) == 0) return *out = (tmx_algo)a, TMX_OK;
-    return tmx__error(TMX_EINVAL, "unknown algorithm '%s' (dsgd, dpsgd, dmsgd, vdmsgd, qgdmsgd, psgd, local, easgd, coop, gt)",
+    return tmx__error(TMX_EINVAL, "unknown algorithm '%s' (dsgd, dpsgd, dmsgd, vdmsgd, qgdmsgd, psgd, local, easgd, coop, gt, adpsgd)",
                       s ? s : "(null)");
 }
 
@@ -64,8 +67,8 @@ void tmx_sim_config_init(tmx_sim_config *c)
     c->control_max_rounds = 1000;
     c->compute = TMX_COMPUTE_CONST;
     c->compute_a = 0.1;  /* seconds per local step */
-    c->latency = 1e-5;   /* seconds per message */
-    c->bandwidth = 1.25e9; /* bytes per second: 10 Gbit/s */
+    c->latency = TMX_COST_DEFAULT_ALPHA;       /* seconds per message: the cost model's default */
+    c->bandwidth = TMX_COST_DEFAULT_BANDWIDTH; /* bytes per second: 10 Gbit/s, likewise */
     c->message_bytes = -1.0; /* the model's bytes */
 }
 
@@ -98,9 +101,11 @@ double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, i
     int nb = 0;
     for (int b = 0; b < NBUF; b++) nb += needs(cfg, b);
     double esz = cfg->precision == TMX_PREC_F32 ? 4.0 : 8.0;
-    /* the state buffers; xbar, gbar, z, the f32 model copy and the per-thread workspaces (which
-     * hold a few p-vectors at most); the clock's per-node times, draws and degrees */
-    return (double)nb * (double)p * (double)(n + aux) * esz + 8.0 * (double)p * 8.0 + 40.0 * (double)(n + aux);
+    /* the state buffers (adpsgd: X, the n snapshots in V, G); xbar, gbar, z, the f32 model copy and
+     * the per-thread workspaces (which hold a few p-vectors at most); the clock's per-node times,
+     * draws and degrees; adpsgd's event queue and counters */
+    double async = cfg->algo == TMX_ALGO_ADPSGD ? TMX__ASYNC_BYTES_PER_NODE * (double)n : 0.0;
+    return (double)nb * (double)p * (double)(n + aux) * esz + 8.0 * (double)p * 8.0 + 40.0 * (double)(n + aux) + async;
 }
 
 /* Unbiased index in [0, m) from a 64-bit hash (Lemire's multiply-shift; bias < m/2^64). */
@@ -208,6 +213,8 @@ static tmx_status validate_config(const tmx_sim_config *c)
     if (c->control != TMX_CONTROL_NONE &&
         (c->algo == TMX_ALGO_PSGD || c->algo == TMX_ALGO_LOCAL || c->algo == TMX_ALGO_EASGD || c->algo == TMX_ALGO_COOP))
         return tmx__error(TMX_EINVAL, "consensus control applies to gossip algorithms (dsgd, dpsgd, dmsgd, vdmsgd, qgdmsgd, gt)");
+    if (c->control != TMX_CONTROL_NONE && c->algo == TMX_ALGO_ADPSGD)
+        return tmx__error(TMX_EINVAL, "--consensus-target does not apply to --algo adpsgd (no synchronous gossip rounds to repeat)");
     if (c->control_max_rounds < 1) return tmx__error(TMX_EINVAL, "control rounds cap must be >= 1");
     if (c->control_phases && c->control == TMX_CONTROL_NONE)
         return tmx__error(TMX_EINVAL, "--control-phases needs --consensus-target");
@@ -235,6 +242,7 @@ void tmx_sim_free(tmx_sim *s)
     tmx_csr_destroy(&s->Wrand);
     tmx_topo_ws_free(s->topo_ws);
     tmx__clock_free(&s->clk);
+    tmx__adpsgd_free(&s->as);
     free(s);
 }
 
@@ -342,6 +350,7 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
         if (tmx__problem_default_init(&s->pb, cfg->seed, s->z)) s->be->cols_set(s, s->buf[BUF_X], 0.0, 1.0, s->z, s->N);
         else s->cfg.init_scale = 0.0; /* the zero model, recorded as --init 0 (checkpoints as before) */
     }
+    if (cfg->algo == TMX_ALGO_ADPSGD) TMX_TRY(tmx__adpsgd_init(s)); /* the first gradients, at x_i(0) */
     *out = s;
     return TMX_OK;
 nomem:
@@ -369,6 +378,7 @@ double tmx_sim_bytes(const tmx_sim *s)
     b += 3.0 * (double)s->p * 8.0 + (double)(s->ws_stride * s->nthreads) * 8.0;
     for (int64_t q = 0; q < s->ncache; q++) b += (double)s->Wcache[q].nnz * 16.0 + (double)(s->N + 1) * 8.0;
     b += (double)s->N * (32.0 + 4.0 * (double)(s->ncache ? s->ncache : 1)) + (double)s->ncache; /* the clock */
+    if (s->as.heap) b += TMX__ASYNC_BYTES_PER_NODE * (double)s->n;
     return b;
 }
 
@@ -393,6 +403,8 @@ static double lr_at(const tmx_sim *s, int64_t k)
     if (c->warmup > 0 && k < c->warmup) g *= (double)(k + 1) / (double)c->warmup;
     return g;
 }
+
+double tmx__lr_at(const tmx_sim *s, int64_t k) { return lr_at(s, k); }
 
 /* ---- gossip ----------------------------------------------------------------------------------- */
 
@@ -536,6 +548,8 @@ static tmx_status weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *
     return st;
 }
 
+tmx_status tmx__weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *msgs) { return weights_at(s, k, W, msgs); }
+
 /* ---- gradients -------------------------------------------------------------------------------- */
 
 /* Agent i's part of cpu_gradients; returns ‖g_i‖² when want_norm (else 0). */
@@ -639,6 +653,13 @@ static void gradients(tmx_sim *s, const void *X, void *G, int64_t counter, int a
     s->t_grad += wall() - t0;
 }
 
+void tmx__grad_one(tmx_sim *s, int64_t i, const void *X, void *G, int64_t counter)
+{
+    double t0 = wall();
+    grad_agent(s, i, X, G, counter, 0, 0.0, 0);
+    s->t_grad += wall() - t0;
+}
+
 /* ---- one iteration ---------------------------------------------------------------------------- */
 
 static tmx_status step(tmx_sim *s);
@@ -659,6 +680,7 @@ void tmx_sim_times(const tmx_sim *s, double *step, double *gradients)
 
 static tmx_status step(tmx_sim *s)
 {
+    if (s->cfg.algo == TMX_ALGO_ADPSGD) return tmx__adpsgd_step(s); /* event-driven: adpsgd.c */
     const tmx_sim_config *c = &s->cfg;
     int64_t k = s->iter, p = s->p, n = s->n;
     double gamma = lr_at(s, k), gnorm = 0.0, esz = (double)s->esz;
@@ -845,6 +867,15 @@ tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m)
     m->time = tmx__clock_now(s);
     m->time_compute = s->clk.compute / (double)s->N;
     m->time_comm = s->clk.comm / (double)s->N;
+    m->staleness = NAN;
+    if (s->as.heap) { /* the mean over the events since the previous call, which becomes the mark */
+        tmx__async *a = &s->as;
+        if (a->events > a->mark_events)
+            m->staleness = (double)(a->stale_sum - a->mark_sum) / (double)(a->events - a->mark_events);
+        m->events = a->events;
+        a->mark_events = a->events;
+        a->mark_sum = a->stale_sum;
+    }
     return isfinite(loss) ? TMX_OK : tmx__error(TMX_ENOCONV, "the loss is not finite at iteration %lld", (long long)s->iter);
 }
 

@@ -1,4 +1,5 @@
-/* topomix simulator — the state shared by the engine's rooms (engine.c, checkpoint.c, clock.c).
+/* topomix simulator — the state shared by the engine's rooms (engine.c, checkpoint.c, clock.c,
+ * adpsgd.c).
  * Not installed: the public interface is topomix/sim.h. */
 #ifndef TMX_SIM_INTERNAL_H
 #define TMX_SIM_INTERNAL_H
@@ -34,6 +35,20 @@ typedef struct tmx__clock {
     double compute, comm; /* Σ over nodes and steps of compute and communication seconds (checkpointed) */
     int skip;          /* benchmark hook: no update */
 } tmx__clock;
+
+/* AD-PSGD's event queue and counters (adpsgd.c, docs/definitions.md §16). Every worker has exactly
+ * one gradient in flight, computed at its snapshot (column i of s->buf[BUF_V]); its completion time
+ * due[i] = t_i + c_i^(steps[i]) keys a binary min-heap of the n workers (ties by node id). */
+typedef struct tmx__async {
+    int64_t *heap;    /* n node ids, heap-ordered by (due, id) (rebuilt from due[] on load) */
+    double *due;      /* n: completion time of worker i's gradient in flight (checkpointed) */
+    int64_t *steps;   /* n: gradients worker i has applied (its local step count; checkpointed) */
+    int64_t *updates; /* n: times another worker's pairwise average changed x_i (checkpointed) */
+    int64_t *snapver; /* n: updates[i] when worker i took its snapshot (checkpointed) */
+    int64_t events;   /* gradient events so far (checkpointed) */
+    int64_t stale_sum;   /* Σ over events of their staleness (checkpointed) */
+    int64_t mark_events, mark_sum; /* events and stale_sum at the previous metrics call (checkpointed) */
+} tmx__async;
 
 typedef struct mix_stats {
     double consensus; /* (1/n) Σ_i ‖x_i − x̄‖² over the n workers of the output */
@@ -91,6 +106,7 @@ struct tmx_sim {
     int64_t phase, capped;
     int gt_ready;
     tmx__clock clk;
+    tmx__async as; /* adpsgd only (else all NULL and 0) */
     /* wall seconds in tmx_sim_step and, within it, in the local gradients (not checkpointed) */
     double t_step, t_grad;
     /* checkpoints: CRC-32s of the data, the partition and the cached W (computed once, lazily) */
@@ -116,5 +132,23 @@ void tmx__clock_allreduce(tmx_sim *s);
 void tmx__clock_local(tmx_sim *s);
 /* The run's time, max_i t_i. */
 double tmx__clock_now(const tmx_sim *s);
+
+/* ---- engine helpers shared with adpsgd.c (engine.c) ---- */
+double tmx__lr_at(const tmx_sim *s, int64_t k);
+/* The mixing matrix of step k (random topologies: rebuilt into s->Wrand) and its messages. */
+tmx_status tmx__weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *msgs);
+/* G[:, i] ← the stochastic gradient of f_i at X[:, i], minibatch of counter `counter` (timed). */
+void tmx__grad_one(tmx_sim *s, int64_t i, const void *X, void *G, int64_t counter);
+
+/* ---- AD-PSGD (adpsgd.c) ---- */
+/* Allocates the queue and starts every worker's first gradient at its initial model (at time 0). */
+tmx_status tmx__adpsgd_init(tmx_sim *s);
+void tmx__adpsgd_free(tmx__async *a);
+/* One iteration: the next n gradient events. */
+tmx_status tmx__adpsgd_step(tmx_sim *s);
+/* Rebuilds the heap from due[] (after a checkpoint is loaded). */
+void tmx__adpsgd_heapify(tmx_sim *s);
+/* Bytes per worker of the queue and counters. */
+#define TMX__ASYNC_BYTES_PER_NODE 40.0
 
 #endif

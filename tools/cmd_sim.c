@@ -31,13 +31,18 @@ static void usage(FILE *f)
             "\n"
             "Simulates N agents (plus --aux auxiliary nodes for coop) gossiping over the topology and logs\n"
             "iter, loss = f(mean x), grad_norm2 = |grad f(mean x)|^2, consensus = (1/n) sum |x_i - mean x|^2,\n"
-            "accuracy, gossip_rounds, messages, bytes_sent, lr, time (simulated seconds) every --log-every\n"
-            "iterations.\n"
+            "accuracy, gossip_rounds, messages, bytes_sent, lr, time (simulated seconds), staleness (adpsgd:\n"
+            "mean updates of x_i by others between a gradient's snapshot and its application, over the\n"
+            "interval's events; empty otherwise) every --log-every iterations.\n"
             "\n"
             "Algorithm:\n"
             "      --algo A          dsgd (adapt-then-combine) | dpsgd (combine-then-adapt) | dmsgd | vdmsgd |\n"
             "                        qgdmsgd | psgd (exact average) | local | easgd | coop |\n"
-            "                        gt (gradient tracking); the updates: docs/definitions.md section 6\n"
+            "                        gt (gradient tracking) | adpsgd (asynchronous: each worker's gradient\n"
+            "                        completion is an event in simulated time; it averages with one random\n"
+            "                        neighbour, then applies its possibly stale gradient; --iters T means T x N\n"
+            "                        events; no --consensus-target, no --aux); the updates: docs/definitions.md\n"
+            "                        sections 6 and 16\n"
             "      --iters T         iterations (default 100)\n"
             "      --lr LR           step size (default 0.1)\n"
             "      --lr-schedule S   const (default) | step | cosine\n"
@@ -61,7 +66,8 @@ static void usage(FILE *f)
             "      --control-max-rounds R  cap on extra gossip rounds per step (default 1000)\n"
             "\n");
     fprintf(f,
-            "Simulated wall-clock (docs/definitions.md section 15; it never changes the models):\n"
+            "Simulated wall-clock (docs/definitions.md section 15; it never changes the models, but for adpsgd,\n"
+            "whose events it orders):\n"
             "      --compute-time D  seconds per local step on a node: T (constant; default 0.1) | exp:T |\n"
             "                        lognormal:T,SIGMA (both with mean T) | uniform:A,B; drawn per (seed, node,\n"
             "                        iteration), so the time column is as reproducible as the rest of the log\n"
@@ -73,7 +79,8 @@ static void usage(FILE *f)
             "  Gossip: node i starts step k+1 once it and the nodes it receives from are done with step k, then\n"
             "  pays max(in-degree, out-degree) x (A + S/B) (gt: twice, x and y); psgd, local's and easgd's\n"
             "  averaging and coop with W = J wait for every node, then pay a ring All-Reduce\n"
-            "  2(n-1)(A + S/(n B)); local steps pay their compute only.\n"
+            "  2(n-1)(A + S/(n B)); local steps pay their compute only. adpsgd: no barrier; a worker's pairwise\n"
+            "  average costs it 2(A + S/B) before its next gradient (its partner is not blocked).\n"
             "      --target-loss L   stop at the first logged row with loss <= L\n"
             "      --time-limit T    stop after the first step at which the simulated time reaches T seconds\n"
             "\n");
@@ -192,6 +199,7 @@ static void clock_summary(const tmx_sim_metrics *m, int have_target, double targ
     else if (have_target)
         fprintf(stderr, "; target loss %g not reached (last logged loss %.6g)", target, m->loss);
     if (timed_out && !reached) fprintf(stderr, "; stopped at --time-limit %g s (iteration %lld)", limit, (long long)m->iter);
+    if (m->events > 0) fprintf(stderr, "; %lld gradient events", (long long)m->events);
     fputc('\n', stderr);
 }
 
@@ -261,7 +269,7 @@ int cmd_sim(int argc, char **argv)
     sp.per_shard = 200;
     const char *data = NULL, *logpath = NULL, *ckpt = NULL, *resume = NULL, *partition = "contiguous";
     int64_t dim = 0, log_every = 10, ckpt_every = 0, classes = 3;
-    int json = 0, quiet = 0, have_dim = 0, have_target = 0, opt;
+    int json = 0, quiet = 0, have_dim = 0, have_target = 0, have_cmax = 0, opt;
     double target_loss = 0.0, time_limit = INFINITY;
     const char *slow = NULL;
     cli_prog = "topomix sim";
@@ -323,7 +331,10 @@ int cmd_sim(int argc, char **argv)
             free(copy);
             break;
         }
-        case OPT_CMAX: cfg.control_max_rounds = cli_int("--control-max-rounds", optarg, 1, 1 << 30); break;
+        case OPT_CMAX:
+            cfg.control_max_rounds = cli_int("--control-max-rounds", optarg, 1, 1 << 30);
+            have_cmax = 1;
+            break;
         case OPT_DATA: data = optarg; break;
         case OPT_PARTITION: partition = optarg; break;
         case OPT_DIM: dim = cli_int("--dim", optarg, 1, (int64_t)1 << 40), have_dim = 1; break;
@@ -380,6 +391,9 @@ int cmd_sim(int argc, char **argv)
     if (!c.name) cli_usage("--topology NAME is required (see topomix topo --list)");
     if (!c.have_n) cli_usage("-n N (number of agents) is required");
     if (ckpt_every && !ckpt) cli_usage("--checkpoint-every needs --checkpoint FILE");
+    if (cfg.algo == TMX_ALGO_ADPSGD && (cfg.control != TMX_CONTROL_NONE || have_cmax))
+        cli_usage("--%s does not apply to --algo adpsgd (no synchronous gossip rounds to repeat)",
+                  have_cmax && cfg.control == TMX_CONTROL_NONE ? "control-max-rounds" : "consensus-target");
     if (logpath && strcmp(logpath, "-") && ckpt && tmx__ofile_same(logpath, ckpt))
         cli_usage("--log and --checkpoint name the same file (%s)", logpath);
     if (logpath && strcmp(logpath, "-") && resume && tmx__ofile_same(logpath, resume))

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char csv_header[] = "iter,loss,grad_norm2,consensus,accuracy,gossip_rounds,messages,bytes_sent,lr,time\n";
+static const char csv_header[] = "iter,loss,grad_norm2,consensus,accuracy,gossip_rounds,messages,bytes_sent,lr,time,staleness\n";
 
 /* The iteration of a logged row, or -1 for a header or comment line. */
 static long long row_iter(const char *line, int json)
@@ -102,12 +102,16 @@ void sim_log_row(sim_log *L, const tmx_sim_metrics *m)
         json_num(f, m->lr);
         fputs(",\"time\":", f);
         json_num(f, m->time);
+        fputs(",\"staleness\":", f); /* null: a synchronous algorithm, or no events in the interval */
+        json_num(f, m->staleness);
         fputs("}\n", f);
     } else {
         fprintf(f, "%lld,%.17g,%.17g,%.17g,", (long long)m->iter, m->loss, m->grad_norm2, m->consensus);
         if (isfinite(m->accuracy)) fprintf(f, "%.17g", m->accuracy);
-        fprintf(f, ",%lld,%lld,%.17g,%.17g,%.17g\n", (long long)m->gossip_rounds, (long long)m->messages, m->bytes_sent,
+        fprintf(f, ",%lld,%lld,%.17g,%.17g,%.17g,", (long long)m->gossip_rounds, (long long)m->messages, m->bytes_sent,
                 m->lr, m->time);
+        if (isfinite(m->staleness)) fprintf(f, "%.17g", m->staleness); /* empty as accuracy is */
+        fputc('\n', f);
     }
     sim_log_check(L); /* a full disk is reported at the row that hit it, not at the end of the run */
 }

@@ -656,3 +656,12 @@ Test(clock, bad_clock_configurations_are_refused)
         tmx_dataset_destroy(&ds);
     }
 }
+
+/* One source for the network: the simulator's defaults are the cost model's (gap, compare). */
+Test(clock, the_network_defaults_are_the_cost_models)
+{
+    tmx_sim_config cfg;
+    tmx_sim_config_init(&cfg);
+    cr_assert_eq(cfg.latency, TMX_COST_DEFAULT_ALPHA);
+    cr_assert_eq(cfg.bandwidth, TMX_COST_DEFAULT_BANDWIDTH);
+}

@@ -33,6 +33,7 @@ typedef enum tmx_algo {
     TMX_ALGO_EASGD,   /* elastic averaging with an anchor z every `period` steps */
     TMX_ALGO_COOP,    /* Cooperative SGD A(period, W, aux) */
     TMX_ALGO_GT,      /* gradient tracking (DIGing / DSGT) */
+    TMX_ALGO_ADPSGD,  /* asynchronous D-PSGD (Lian et al. 2018): event-driven pairwise averaging */
     TMX_ALGO_COUNT
 } tmx_algo;
 
@@ -79,7 +80,8 @@ typedef struct tmx_sim_config {
     unsigned control_phases; /* bit p: control in phase p (phases are separated by decays); 0 = all */
     int64_t control_max_rounds; /* cap on extra gossip rounds per step (default 1000) */
     tmx_precision precision;    /* default TMX_PREC_F64 */
-    /* Simulated wall-clock (docs/definitions.md §15); it shapes the logged time only, never the models. */
+    /* Simulated wall-clock (docs/definitions.md §15); it shapes the logged time only, never the models,
+     * but for adpsgd, whose events it orders (§16). */
     tmx_compute_dist compute;   /* default TMX_COMPUTE_CONST */
     double compute_a, compute_b; /* const/exp: T (mean, s); lognormal: T, SIGMA; uniform: A, B (default 0.1, 0) */
     const double *slowdown;     /* n factors > 0 multiplying each worker's draws, or NULL (all 1); copied */
@@ -100,7 +102,8 @@ typedef struct tmx_sim_metrics {
     int64_t iter;
     double loss, grad_norm2, consensus, accuracy; /* accuracy NaN for regression */
     double lr;
-    int64_t gossip_rounds; /* cumulative gossip rounds (mixing steps), control rounds included */
+    int64_t gossip_rounds; /* cumulative gossip rounds (mixing steps), control rounds included;
+                            * adpsgd: pairwise averages */
     int64_t messages;      /* cumulative point-to-point messages */
     double bytes_sent;     /* cumulative bytes: messages × model size × 8 */
     double control_target; /* consensus control: the target of the last step (0 without control) */
@@ -109,6 +112,10 @@ typedef struct tmx_sim_metrics {
     double time_compute;   /* seconds of local steps so far, averaged over the nodes */
     double time_comm;      /* seconds of communication so far, averaged over the nodes (the rest of
                             * `time` is waiting for neighbours or for a barrier) */
+    double staleness;      /* adpsgd: the mean staleness of the gradients applied since the previous
+                            * tmx_sim_metrics_get (docs/definitions.md §16); NaN for synchronous
+                            * algorithms and for an interval without events */
+    int64_t events;        /* adpsgd: gradient events so far (n per iteration); 0 otherwise */
 } tmx_sim_metrics;
 
 typedef struct tmx_sim tmx_sim;
@@ -120,8 +127,8 @@ TMX_API tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, 
                        tmx_sim **out);
 TMX_API void tmx_sim_free(tmx_sim *s);
 
-/* One iteration. TMX_ENOCONV when the state holds NaN or Inf afterwards (the message names the
- * iteration). */
+/* One iteration (adpsgd: n gradient events, in simulated-time order). TMX_ENOCONV when the state
+ * holds NaN or Inf afterwards (the message names the iteration). */
 TMX_API tmx_status tmx_sim_step(tmx_sim *s);
 TMX_API int64_t tmx_sim_iter(const tmx_sim *s);
 TMX_API int64_t tmx_sim_dim(const tmx_sim *s); /* model dimension p */
@@ -156,7 +163,8 @@ TMX_API double tmx_sim_time(const tmx_sim *s);
 /* t_i: when node i (0 ≤ i < n + aux) is ready to start its next step, in simulated seconds; NaN out of range. */
 TMX_API double tmx_sim_node_time(const tmx_sim *s, int64_t i);
 /* Benchmark hook: skip (1) or keep (0, the default) the simulated clock's update in tmx_sim_step,
- * to measure its overhead; skipped steps leave the clock where it was. */
+ * to measure its overhead; skipped steps leave the clock where it was. Ignored by adpsgd, whose
+ * events are ordered by the clock. */
 TMX_API void tmx_sim_clock_skip(tmx_sim *s, int skip);
 
 /* Wall seconds this process spent in tmx_sim_step, and within it in the local gradients (the rest

@@ -13,21 +13,21 @@ C8=("${C8v[@]}" --quiet)
 
 # ---- the time column ---------------------------------------------------------------------------
 run "${C8[@]}" --iters 20 --log-every 5 --log "$CL/ring.csv"
-if [ "$rc" -eq 0 ] && [ "$(head -1 "$CL/ring.csv")" = "iter,loss,grad_norm2,consensus,accuracy,gossip_rounds,messages,bytes_sent,lr,time" ] &&
+if [ "$rc" -eq 0 ] && [ "$(head -1 "$CL/ring.csv")" = "iter,loss,grad_norm2,consensus,accuracy,gossip_rounds,messages,bytes_sent,lr,time,staleness" ] &&
     awk -F, 'NR > 1 && $10 != $1 * 1.125 { bad = 1 } END { exit bad || NR != 6 }' "$CL/ring.csv"; then
     ok "sim: the time column is iter x (T + 2 (alpha + S/B)) on a ring with constant compute"
 else not_ok "sim: the time column is iter x (T + 2 (alpha + S/B)) on a ring" "rc=$rc" "$(cat "$CL/ring.csv" | head -8)"; fi
 
 run "${C8[@]}" --iters 10 --algo psgd --log-every 10 --format json
 # 2(n-1)(alpha + S/(nB)) = 14 x (0.25 + 1024/32768) = 3.9375 per step, plus T
-if [ "$rc" -eq 0 ] && tail -1 "$TMP/out" | grep -q '"lr":0.5,"time":40.625}$'; then
+if [ "$rc" -eq 0 ] && tail -1 "$TMP/out" | grep -q '"lr":0.5,"time":40.625,"staleness":null}$'; then
     ok "sim --algo psgd --format json: time is K x (T + 2(n-1)(alpha + S/(nB))) under the key time"
 else not_ok "sim --algo psgd --format json: time key with the All-Reduce closed form" "rc=$rc" "$(tail -1 "$TMP/out")"; fi
 
 # the default message is the model's bytes: p = 5 doubles = 40 bytes
 run sim --topology ring -n 4 --dim 5 --samples 20 --iters 4 --log-every 4 --quiet --latency 0 --bandwidth 10 \
     --compute-time 0
-if [ "$rc" -eq 0 ] && tail -1 "$TMP/out" | grep -qE ',32$'; then
+if [ "$rc" -eq 0 ] && tail -1 "$TMP/out" | grep -qE ',32,$'; then
     ok "sim: --message-bytes defaults to the model's bytes (4 steps x 2 messages x 40 B / 10 B/s = 32 s)"
 else not_ok "sim: --message-bytes defaults to the model's bytes" "rc=$rc" "$(tail -1 "$TMP/out")"; fi
 
@@ -39,7 +39,7 @@ else not_ok "sim: the summary states the simulated time and its split" "rc=$rc" 
 
 # a 50x straggler on a ring: node 3 waits for nobody, so everyone goes at 50 T + 1 s per step
 run "${C8v[@]}" --iters 8 --slow 3:50 --log "$CL/slow.csv"
-if [ "$rc" -eq 0 ] && tail -1 "$CL/slow.csv" | grep -qE ',58$' && grep -q 'waiting' "$TMP/err"; then
+if [ "$rc" -eq 0 ] && tail -1 "$CL/slow.csv" | grep -qE ',58,$' && grep -q 'waiting' "$TMP/err"; then
     ok "sim --slow 3:50: synchronous gossip goes at the straggler's pace (8 x (50 x 0.125 + 1) = 58 s)"
 else not_ok "sim --slow 3:50: the straggler's pace" "rc=$rc" "$(tail -1 "$CL/slow.csv")" "$(stderr_tail)"; fi
 
