@@ -38,16 +38,22 @@ void cli_progress_end(void)
     progress_shown = 0;
 }
 
-void cli_die(int code, const char *fmt, ...)
+/* "PROG: message" on stderr, the progress line erased first */
+static void report(const char *fmt, va_list ap)
 {
-    va_list ap;
     cli_progress_end();
     fflush(stdout);
     fprintf(stderr, "%s: ", cli_prog);
-    va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
-    va_end(ap);
     fputc('\n', stderr);
+}
+
+void cli_die(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(fmt, ap);
+    va_end(ap);
     exit(code);
 }
 
@@ -243,13 +249,10 @@ void cli_close_output(FILE *out)
 void cli_usage(const char *fmt, ...)
 {
     va_list ap;
-    cli_progress_end();
-    fflush(stdout);
-    fprintf(stderr, "%s: ", cli_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry '%s --help'.\n", cli_prog);
+    fprintf(stderr, "Try '%s --help'.\n", cli_prog);
     exit(EXIT_USAGE);
 }
 
