@@ -74,7 +74,7 @@ TMX_API tmx_status tmx_rate_periodic(const tmx_topo *t, tmx_method m, tmx_seq_ra
  *  (p downward) by the sampling noise, most when the spectrum of E[WᵀW] − J is degenerate; the
  *  standard error does not include that bias, which shrinks as O(√(n/samples)). Exact paths:
  *  equidyn (every shift enumerated) and matching with default weights (closed form by
- *  exchangeability). Dense: n ≤ 2048. */
+ *  exchangeability, any n). The enumerated and Monte Carlo paths form E[WᵀW] densely: n ≤ 2048. */
 typedef struct tmx_random_rate {
     double p, one_minus_p, stderr_p;
     int64_t samples;
