@@ -16,68 +16,15 @@
 #include <topomix/sim.h>
 
 #include "sim_internal.h" /* the zero-step test sets the models and γ directly */
+#include "sim_rig.h"
 
-typedef struct rig {
-    tmx_topo *topo;
-    tmx_dataset ds;
-    tmx_partition P;
-    tmx_sim *s;
-} rig;
-
+/* The dyadic configuration of algorithm `algo`. */
 static void dyadic(tmx_sim_config *cfg, tmx_algo algo)
 {
-    tmx_sim_config_init(cfg);
+    dyadic_config(cfg);
     cfg->algo = algo;
-    cfg->batch = 4;
-    cfg->compute_a = 0.125;
-    cfg->latency = 0.25;
-    cfg->message_bytes = 1024.0;
-    cfg->bandwidth = 4096.0;
 }
 
-static void topo_new(rig *r, const char *topo, int64_t n)
-{
-    tmx_topo_params tp;
-    tmx_topo_params_init(&tp);
-    tp.n = n;
-    cr_assert_eq(tmx_topo_new(topo, &tp, &r->topo), TMX_OK, "%s", tmx_last_error());
-}
-
-static void rig_new(rig *r, const tmx_sim_config *cfg, const char *topo, int64_t n)
-{
-    tmx_synth_params sp;
-    tmx_synth_params_init(&sp);
-    sp.shards = n;
-    sp.per_shard = 20;
-    sp.d = 6;
-    sp.hetero = 0.5;
-    sp.seed = 3;
-    memset(r, 0, sizeof *r);
-    cr_assert_eq(tmx_data_synth(&sp, &r->ds), TMX_OK, "%s", tmx_last_error());
-    cr_assert_eq(tmx_partition_make(&r->ds, n, TMX_PART_CONTIGUOUS, 0, 1, &r->P), TMX_OK);
-    topo_new(r, topo, n);
-    cr_assert_eq(tmx_sim_new(cfg, r->topo, &r->ds, &r->P, &r->s), TMX_OK, "%s", tmx_last_error());
-}
-
-static void rig_free(rig *r)
-{
-    tmx_sim_free(r->s);
-    tmx_topo_free(r->topo);
-    tmx_partition_destroy(&r->P);
-    tmx_dataset_destroy(&r->ds);
-}
-
-static void steps(tmx_sim *s, int64_t k)
-{
-    for (int64_t q = 0; q < k; q++) cr_assert_eq(tmx_sim_step(s), TMX_OK, "%s", tmx_last_error());
-}
-
-static tmx_sim_metrics metrics(tmx_sim *s)
-{
-    tmx_sim_metrics m;
-    cr_assert_eq(tmx_sim_metrics_get(s, &m), TMX_OK, "%s", tmx_last_error());
-    return m;
-}
 
 Test(adpsgd, pairwise_averaging_keeps_the_mean_and_shrinks_consensus_with_a_zero_step)
 {
@@ -151,7 +98,7 @@ Test(adpsgd, two_node_trace_matches_a_hand_computation)
     r.ds.y[1] = -1.0;
     r.ds.nclass = 2;
     cr_assert_eq(tmx_partition_make(&r.ds, 2, TMX_PART_CONTIGUOUS, 0, 1, &r.P), TMX_OK, "%s", tmx_last_error());
-    topo_new(&r, "complete", 2);
+    rig_topo(&r, "complete", 2);
     tmx_sim_config cfg;
     dyadic(&cfg, TMX_ALGO_ADPSGD);
     double slow[2] = {1.0, 2.0};
@@ -338,7 +285,7 @@ Test(adpsgd, options_without_meaning_for_it_are_refused_and_its_memory_is_estima
     sp.d = 3;
     cr_assert_eq(tmx_data_synth(&sp, &r.ds), TMX_OK);
     cr_assert_eq(tmx_partition_make(&r.ds, 4, TMX_PART_CONTIGUOUS, 0, 1, &r.P), TMX_OK);
-    topo_new(&r, "ring", 4);
+    rig_topo(&r, "ring", 4);
     cr_assert_eq(tmx_sim_new(&cfg, r.topo, &r.ds, &r.P, &r.s), TMX_EINVAL);
     cr_assert(strstr(tmx_last_error(), "adpsgd"), "%s", tmx_last_error());
     cfg.control = TMX_CONTROL_NONE;

@@ -17,68 +17,8 @@
 
 #include <topomix/sim.h>
 
-#define T_STEP 0.125
-#define ALPHA 0.25
-#define S_BYTES 1024.0
-#define BW 4096.0
-#define MSG (ALPHA + S_BYTES / BW) /* 0.5 */
+#include "sim_rig.h"
 
-typedef struct rig {
-    tmx_topo *topo;
-    tmx_dataset ds;
-    tmx_partition P;
-    tmx_sim *s;
-} rig;
-
-static void dyadic(tmx_sim_config *cfg)
-{
-    tmx_sim_config_init(cfg);
-    cfg->batch = 4;
-    cfg->compute_a = T_STEP;
-    cfg->latency = ALPHA;
-    cfg->message_bytes = S_BYTES;
-    cfg->bandwidth = BW;
-}
-
-/* A simulation over n workers (plus cfg->aux) on synthetic data; the topology over n + aux nodes. */
-static void rig_new(rig *r, const tmx_sim_config *cfg, const char *topo, int64_t n)
-{
-    tmx_synth_params sp;
-    tmx_synth_params_init(&sp);
-    sp.shards = n;
-    sp.per_shard = 20;
-    sp.d = 6;
-    sp.hetero = 0.5;
-    sp.seed = 3;
-    memset(r, 0, sizeof *r);
-    cr_assert_eq(tmx_data_synth(&sp, &r->ds), TMX_OK, "%s", tmx_last_error());
-    cr_assert_eq(tmx_partition_make(&r->ds, n, TMX_PART_CONTIGUOUS, 0, 1, &r->P), TMX_OK);
-    tmx_topo_params tp;
-    tmx_topo_params_init(&tp);
-    tp.n = n + cfg->aux;
-    cr_assert_eq(tmx_topo_new(topo, &tp, &r->topo), TMX_OK, "%s", tmx_last_error());
-    cr_assert_eq(tmx_sim_new(cfg, r->topo, &r->ds, &r->P, &r->s), TMX_OK, "%s", tmx_last_error());
-}
-
-static void rig_free(rig *r)
-{
-    tmx_sim_free(r->s);
-    tmx_topo_free(r->topo);
-    tmx_partition_destroy(&r->P);
-    tmx_dataset_destroy(&r->ds);
-}
-
-static void steps(tmx_sim *s, int64_t k)
-{
-    for (int64_t q = 0; q < k; q++) cr_assert_eq(tmx_sim_step(s), TMX_OK, "%s", tmx_last_error());
-}
-
-static tmx_sim_metrics metrics(tmx_sim *s)
-{
-    tmx_sim_metrics m;
-    cr_assert_eq(tmx_sim_metrics_get(s, &m), TMX_OK, "%s", tmx_last_error());
-    return m;
-}
 
 /* ---- closed forms ----------------------------------------------------------------------------- */
 
@@ -92,7 +32,7 @@ Test(clock, constant_compute_on_a_regular_topology_takes_K_times_T_plus_degree_m
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
         for (size_t a = 0; a < sizeof algos / sizeof *algos; a++) {
             tmx_sim_config cfg;
-            dyadic(&cfg);
+            dyadic_config(&cfg);
             cfg.algo = algos[a];
             rig r;
             rig_new(&r, &cfg, cases[c].topo, cases[c].n);
@@ -118,7 +58,7 @@ Test(clock, all_reduce_costs_a_barrier_and_2_n_minus_1_times_alpha_plus_S_over_n
     const int64_t n = 8, K = 12;
     const double ar = 2.0 * (double)(n - 1) * (ALPHA + S_BYTES / ((double)n * BW)); /* 3.9375 */
     tmx_sim_config cfg;
-    dyadic(&cfg);
+    dyadic_config(&cfg);
     cfg.algo = TMX_ALGO_PSGD;
     rig r;
     rig_new(&r, &cfg, "ring", n); /* psgd ignores the topology */
@@ -131,7 +71,7 @@ Test(clock, all_reduce_costs_a_barrier_and_2_n_minus_1_times_alpha_plus_S_over_n
     /* local SGD and EASGD: local steps pay their compute only, every 4th step an All-Reduce */
     static const tmx_algo periodic[] = {TMX_ALGO_LOCAL, TMX_ALGO_EASGD};
     for (int a = 0; a < 2; a++) {
-        dyadic(&cfg);
+        dyadic_config(&cfg);
         cfg.algo = periodic[a];
         cfg.period = 4;
         cfg.alpha = 0.1;
@@ -148,7 +88,7 @@ Test(clock, all_reduce_costs_a_barrier_and_2_n_minus_1_times_alpha_plus_S_over_n
     /* coop A(2, J, 0) on the complete graph is local SGD: an All-Reduce; A(2, W_ring, 0) gossips */
     static const char *const topos[] = {"complete", "ring"};
     for (int q = 0; q < 2; q++) {
-        dyadic(&cfg);
+        dyadic_config(&cfg);
         cfg.algo = TMX_ALGO_COOP;
         cfg.period = 2;
         rig_new(&r, &cfg, topos[q], n);
@@ -162,7 +102,7 @@ Test(clock, all_reduce_costs_a_barrier_and_2_n_minus_1_times_alpha_plus_S_over_n
 Test(clock, gradient_tracking_sends_x_and_y_and_pays_its_initial_gradient)
 {
     tmx_sim_config cfg;
-    dyadic(&cfg);
+    dyadic_config(&cfg);
     cfg.algo = TMX_ALGO_GT;
     rig r;
     rig_new(&r, &cfg, "ring", 8);
@@ -176,7 +116,7 @@ Test(clock, gradient_tracking_sends_x_and_y_and_pays_its_initial_gradient)
 Test(clock, consensus_control_rounds_cost_gossip_time_without_compute)
 {
     tmx_sim_config cfg;
-    dyadic(&cfg);
+    dyadic_config(&cfg);
     cfg.algo = TMX_ALGO_DSGD;
     cfg.lr = 0.5;
     cfg.control = TMX_CONTROL_ADAPTIVE;
@@ -376,7 +316,7 @@ Test(clock, a_slow_node_slows_synchronous_dpsgd_to_its_pace)
     for (int64_t i = 0; i < n; i++) slow[i] = i == slow_node ? 100.0 : 1.0;
     for (int dist = 0; dist < 2; dist++) {
         tmx_sim_config cfg;
-        dyadic(&cfg);
+        dyadic_config(&cfg);
         cfg.algo = TMX_ALGO_DPSGD;
         if (dist) cfg.compute = TMX_COMPUTE_UNIFORM, cfg.compute_a = 0.05, cfg.compute_b = 0.15;
         rig fast, r;

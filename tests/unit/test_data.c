@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
+#include "temp_file.h"
+
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <math.h>
@@ -933,17 +935,6 @@ static tmx_status read_bytes(const char *bytes, size_t len, tmx_label_mode mode,
     return st;
 }
 
-/* A new temporary file holding `len` bytes; its path is left in path (char[32]). */
-static void temp_file(char *path, const char *bytes, size_t len)
-{
-    strcpy(path, "/tmp/topomix-test-XXXXXX");
-    int fd = mkstemp(path);
-    cr_assert(ge(int, fd, 0));
-    FILE *f = fdopen(fd, "w");
-    cr_assert(not(eq(ptr, f, NULL)));
-    cr_assert(eq(sz, fwrite(bytes, 1, len, f), len));
-    cr_assert(eq(int, fclose(f), 0));
-}
 
 Test(libsvm, accepts_a_utf8_byte_order_mark_at_the_start)
 {

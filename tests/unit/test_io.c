@@ -2,6 +2,8 @@
  * open_memstream); the files of tests/data were written by scipy.io.mmwrite. */
 #include "internal.h"
 
+#include "temp_file.h"
+
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <criterion/parameterized.h>
@@ -502,17 +504,6 @@ static tmx_status read_bytes(const char *bytes, size_t len, tmx_csr *W)
     return st;
 }
 
-/* Writes `len` bytes to a new temporary file whose path is left in path (char[32]). */
-static void temp_file(char *path, const char *bytes, size_t len)
-{
-    strcpy(path, "/tmp/topomix-test-XXXXXX");
-    int fd = mkstemp(path);
-    cr_assert(ge(int, fd, 0));
-    FILE *f = fdopen(fd, "w");
-    cr_assert(not(eq(ptr, f, NULL)));
-    cr_assert(eq(sz, fwrite(bytes, 1, len, f), len));
-    cr_assert(eq(int, fclose(f), 0));
-}
 
 Test(io, accepts_a_utf8_byte_order_mark_before_the_banner)
 {
