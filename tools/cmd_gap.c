@@ -529,7 +529,7 @@ static int run_sweep(FILE *out, const char *list, const char *nspec, const cli_t
                 else
                     csv_row(out, &g);
                 rows++;
-                fflush(out); /* rows already computed are never lost */
+                cli_check_output(out); /* a full disk is reported at the row that hit it */
             }
             tmx_topo_free(t);
         }
