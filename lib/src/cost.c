@@ -166,33 +166,17 @@ static int detect_circulant(const tmx_csr *W, double *c)
 }
 
 /* mod[q] ← |λ| at each frequency q of the half spectrum (rows × (cols/2 + 1) values; q = 0 is the
- * eigenvalue 1 of the vector 1) of the circulant with first row c (rows × cols, row-major). c is
- * overwritten. */
-static tmx_status circulant_moduli(int64_t rows, int64_t cols, double *c, double *mod)
+ * eigenvalue 1 of the vector 1) of the circulant with first row c (rows × cols, row-major). */
+static tmx_status circulant_moduli(int64_t rows, int64_t cols, const double *c, double *mod)
 {
-    int64_t n = rows * cols, half = cols / 2 + 1;
-    if (n > INT32_MAX) return tmx__error(TMX_EUNSUP, "cost: n=%lld exceeds FFTW's int sizes", (long long)n);
-    fftw_complex *X = fftw_alloc_complex((size_t)(rows * half));
-    double *in = fftw_alloc_real((size_t)n);
-    if (!X || !in) {
-        fftw_free(X);
-        fftw_free(in);
-        return tmx__error(TMX_ENOMEM, "cost: out of memory for the DFT of n=%lld", (long long)n);
-    }
-    fftw_plan plan = rows == 1 ? fftw_plan_dft_r2c_1d((int)n, in, X, FFTW_ESTIMATE)
-                               : fftw_plan_dft_r2c_2d((int)rows, (int)cols, in, X, FFTW_ESTIMATE);
-    tmx_status st = TMX_OK;
-    if (!plan) {
-        st = tmx__error(TMX_EINTERNAL, "cost: FFTW could not plan a transform of size %lld", (long long)n);
-    } else {
-        memcpy(in, c, (size_t)n * sizeof *in); /* planning may clobber its arrays; fill after */
-        fftw_execute(plan);
-        for (int64_t q = 0; q < rows * half; q++) mod[q] = hypot(X[q][0], X[q][1]);
-        fftw_destroy_plan(plan);
-    }
-    fftw_free(X);
-    fftw_free(in);
-    return st;
+    tmx__dft d;
+    tmx_status st = tmx__dft_init_shape(&d, rows, cols);
+    if (st != TMX_OK) return st;
+    memcpy(d.c, c, (size_t)d.n * sizeof *d.c); /* planning may clobber its arrays; fill after */
+    fftw_execute(d.plan);
+    for (int64_t q = 0; q < rows * d.half; q++) mod[q] = hypot(d.X[q][0], d.X[q][1]);
+    tmx__dft_free(&d);
+    return TMX_OK;
 }
 
 /* Periodic circulant steps commute and are normal: ‖W^(t−1)⋯W^(0) − J‖₂ = max over q ≠ 0 of
@@ -341,14 +325,6 @@ cleanup:
 
 /* ---- the cost --------------------------------------------------------------------------------- */
 
-static int exactly_symmetric(const tmx_csr *W)
-{
-    for (int64_t i = 0; i < W->n; i++)
-        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++)
-            if (W->val[e] != tmx_csr_get(W, W->col[e], i)) return 0;
-    return 1;
-}
-
 /* steps of a static topology. */
 static tmx_status cost_static(const tmx_topo *t, const tmx_cost_opts *o, tmx_cost *out)
 {
@@ -388,7 +364,7 @@ static tmx_status cost_static(const tmx_topo *t, const tmx_cost_opts *o, tmx_cos
                 have_rate = 1;
             }
         } else {
-            normal = exactly_symmetric(&W);
+            normal = tmx__csr_exactly_symmetric(&W);
         }
     }
     if (!have_rate) TMX_TRY(tmx_rate_topo(t, 0, o->method, &r));

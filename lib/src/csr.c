@@ -552,3 +552,11 @@ cleanup:
     tmx__builder_abort(&b);
     return st;
 }
+
+int tmx__csr_exactly_symmetric(const tmx_csr *W)
+{
+    for (int64_t i = 0; i < W->n; i++)
+        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++)
+            if (W->val[e] != tmx_csr_get(W, W->col[e], i)) return 0;
+    return 1;
+}

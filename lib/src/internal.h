@@ -92,6 +92,9 @@ void tmx__ofile_abort(tmx__ofile *o);
 /* Whether two paths name the same file (existing: same inode; new: same directory and name). */
 int tmx__ofile_same(const char *a, const char *b);
 
+/* Whether W equals its transpose exactly (bit for bit), csr.c. */
+int tmx__csr_exactly_symmetric(const tmx_csr *W);
+
 /* Row-by-row CSR builder. Usage:
  *     tmx__builder b;  TMX_TRY(tmx__builder_begin(&b, W, n, cap));
  *     for each row i in order: tmx__builder_push(&b, j, w) ...; tmx__builder_end_row(&b);

@@ -2,8 +2,10 @@
 #ifndef TMX_SPECTRAL_KERNELS_H
 #define TMX_SPECTRAL_KERNELS_H
 
+#include <fftw3.h>
 #include <stdint.h>
 #include <topomix/mat.h>
+#include <topomix/topo.h>
 
 #include "../internal.h"
 
@@ -32,6 +34,24 @@ tmx_status tmx__op_sym_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__
 tmx_status tmx__op_gen_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__iter_result *r);
 /* Largest singular value of A from AᵀA (dsaupd on x ↦ Aᵀ(Ax)). */
 tmx_status tmx__op_norm2(int64_t n, tmx__op A, tmx__op At, void *ctx, double tol, tmx__iter_result *r);
+
+/* ---- DFT of a circulant's first row (FFTW), rate.c ------------------------------------------- */
+
+/* The 1-D or 2-D real-to-complex transform of the first row c (rows × cols, row-major). X holds
+ * rows × (cols/2 + 1) values; X[m] = Σ_s c_s e^{−2πi s·m/n} = conj(λ_m), so |X[m]| = |λ_m|. */
+typedef struct tmx__dft {
+    int64_t rows, cols, half, n;
+    double *c;
+    fftw_complex *X;
+    fftw_plan plan;
+} tmx__dft;
+/* A plan for rows × cols (memory checked first); fill c, then fftw_execute(d->plan). */
+tmx_status tmx__dft_init_shape(tmx__dft *d, int64_t rows, int64_t cols);
+/* A plan for the shape of a circulant topology t. */
+tmx_status tmx__dft_init(tmx__dft *d, const tmx_topo *t);
+/* Loads the first row of W^(k) of t into c and transforms it. */
+tmx_status tmx__dft_step(tmx__dft *d, const tmx_topo *t, int64_t k);
+void tmx__dft_free(tmx__dft *d);
 
 /* ---- progress (tmx_progress_set) ------------------------------------------------------------- */
 

@@ -40,20 +40,12 @@ static tmx_status dense_minus_J(const tmx_csr *W, tmx_mat *D)
     return TMX_OK;
 }
 
-static int exactly_symmetric(const tmx_csr *W)
-{
-    for (int64_t i = 0; i < W->n; i++)
-        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++)
-            if (W->val[e] != tmx_csr_get(W, W->col[e], i)) return 0;
-    return 1;
-}
-
 static tmx_status rate_dense(const tmx_csr *W, tmx_rate *r)
 {
     tmx_status st = TMX_OK;
     tmx_mat A = {0}, B = {0};
     TMX_TRY(dense_minus_J(W, &A));
-    if (exactly_symmetric(W)) {
+    if (tmx__csr_exactly_symmetric(W)) {
         TMX_TRY(tmx__dense_sym_maxabs(&A, &r->slem));
         r->beta = r->slem;
     } else {
@@ -103,7 +95,7 @@ static tmx_status rate_iterative(const tmx_csr *W, tmx_rate *r)
     tmx_csr Wt = {0};
     minus_J_ctx ctx = {W, NULL};
     tmx__iter_result a = {0}, b = {0};
-    if (exactly_symmetric(W)) {
+    if (tmx__csr_exactly_symmetric(W)) {
         TMX_TRY(tmx__op_sym_maxabs(W->n, op_minus_J, &ctx, ITER_TOL, &a));
         b = a;
     } else {
@@ -262,16 +254,8 @@ tmx_status tmx_topo_check_mixing(const tmx_topo *t, int64_t step, unsigned flags
 
 /* ---- DFT closed form for circulants ---------------------------------------------------------- */
 
-/* The 1-D or 2-D real-to-complex transform of the first row. X holds rows × (cols/2 + 1) values;
- * X[m] = Σ_s c_s e^{−2πi s·m/n} = conj(λ_m), so |X[m]| = |λ_m|. */
-typedef struct dft {
-    int64_t rows, cols, half, n;
-    double *c;
-    fftw_complex *X;
-    fftw_plan plan;
-} dft;
 
-static void dft_free(dft *d)
+void tmx__dft_free(tmx__dft *d)
 {
     if (d->plan) fftw_destroy_plan(d->plan);
     fftw_free(d->c);
@@ -279,12 +263,13 @@ static void dft_free(dft *d)
     memset(d, 0, sizeof *d);
 }
 
-static tmx_status dft_init(dft *d, const tmx_topo *t)
+tmx_status tmx__dft_init_shape(tmx__dft *d, int64_t rows, int64_t cols)
 {
     memset(d, 0, sizeof *d);
-    tmx__topo_circulant_shape(t, &d->rows, &d->cols);
-    d->n = d->rows * d->cols;
-    d->half = d->cols / 2 + 1;
+    d->rows = rows;
+    d->cols = cols;
+    d->n = rows * cols;
+    d->half = cols / 2 + 1;
     tmx_status st = tmx__check_bytes((double)d->n * 8.0 + (double)(d->rows * d->half) * 16.0, "DFT of the first row");
     if (st != TMX_OK) return st;
     if (d->n > INT32_MAX || d->rows > INT32_MAX)
@@ -292,7 +277,7 @@ static tmx_status dft_init(dft *d, const tmx_topo *t)
     d->c = fftw_alloc_real((size_t)d->n);
     d->X = fftw_alloc_complex((size_t)(d->rows * d->half));
     if (!d->c || !d->X) {
-        dft_free(d);
+        tmx__dft_free(d);
         return tmx__error(TMX_ENOMEM, "dft: out of memory for n=%lld", (long long)d->n);
     }
     if (d->rows == 1)
@@ -300,14 +285,21 @@ static tmx_status dft_init(dft *d, const tmx_topo *t)
     else
         d->plan = fftw_plan_dft_r2c_2d((int)d->rows, (int)d->cols, d->c, d->X, FFTW_ESTIMATE);
     if (!d->plan) {
-        dft_free(d);
+        tmx__dft_free(d);
         return tmx__error(TMX_EINTERNAL, "dft: FFTW could not plan a transform of size %lld", (long long)d->n);
     }
     return TMX_OK;
 }
 
+tmx_status tmx__dft_init(tmx__dft *d, const tmx_topo *t)
+{
+    int64_t rows, cols;
+    tmx__topo_circulant_shape(t, &rows, &cols);
+    return tmx__dft_init_shape(d, rows, cols);
+}
+
 /* Loads the first row of W^(k) and transforms it. */
-static tmx_status dft_step(dft *d, const tmx_topo *t, int64_t k)
+tmx_status tmx__dft_step(tmx__dft *d, const tmx_topo *t, int64_t k)
 {
     tmx_status st = tmx__topo_first_row(t, k, d->c);
     if (st != TMX_OK) return st;
@@ -318,7 +310,7 @@ static tmx_status dft_step(dft *d, const tmx_topo *t, int64_t k)
 }
 
 /* Frequency index q of the half spectrum as (ma, mb). */
-static void freq_of(const dft *d, int64_t q, int64_t *ma, int64_t *mb)
+static void freq_of(const tmx__dft *d, int64_t q, int64_t *ma, int64_t *mb)
 {
     *ma = q / d->half;
     *mb = q % d->half;
@@ -361,12 +353,12 @@ static double precise_gap(const int64_t *sa, const int64_t *sb, const double *w,
 
 static tmx_status rate_dft(const tmx_topo *t, int64_t k, tmx_rate *r)
 {
-    dft d;
-    tmx_status st = dft_init(&d, t);
+    tmx__dft d;
+    tmx_status st = tmx__dft_init(&d, t);
     if (st != TMX_OK) return st;
     int64_t *sa = NULL, *sb = NULL;
     double *w = NULL;
-    if ((st = dft_step(&d, t, k)) != TMX_OK) goto cleanup;
+    if ((st = tmx__dft_step(&d, t, k)) != TMX_OK) goto cleanup;
     /* the CANDIDATES largest |X| over every frequency but 0 */
     int64_t best[CANDIDATES];
     double bestv[CANDIDATES];
@@ -418,7 +410,7 @@ cleanup:
     free(sa);
     free(sb);
     free(w);
-    dft_free(&d);
+    tmx__dft_free(&d);
     return st;
 }
 
@@ -429,7 +421,7 @@ tmx_status tmx_rate_topo(const tmx_topo *t, int64_t k, tmx_method m, tmx_rate *o
     if ((unsigned)m > TMX_METHOD_ITERATIVE) return tmx__error(TMX_EINVAL, "rate: unknown method %d", (int)m);
     int circ = tmx__topo_is_circulant(t);
     if (m == TMX_METHOD_DFT && !circ)
-        return tmx__error(TMX_EUNSUP, "--method dft needs a circulant topology (complete, ring, dring, exp, "
+        return tmx__error(TMX_EUNSUP, "--method tmx__dft needs a circulant topology (complete, ring, dring, exp, "
                                       "onepeer-exp, torus); %s is not", tmx_topo_name(t));
     if (m == TMX_METHOD_AUTO) m = circ ? TMX_METHOD_DFT : tmx_topo_n(t) <= TMX_DENSE_MAX_N ? TMX_METHOD_DENSE : TMX_METHOD_ITERATIVE;
     if (m == TMX_METHOD_DFT) return rate_dft(t, k, out);
@@ -534,25 +526,25 @@ cleanup:
  * phase, and its norm is their largest modulus over m ≠ 0. */
 static tmx_status periodic_dft(const tmx_topo *t, double *out)
 {
-    dft d;
-    tmx_status st = dft_init(&d, t);
+    tmx__dft d;
+    tmx_status st = tmx__dft_init(&d, t);
     if (st != TMX_OK) return st;
     int64_t total = d.rows * d.half, P = tmx_topo_period(t);
     double *prod = malloc((size_t)total * sizeof *prod);
     if (!prod) {
-        dft_free(&d);
+        tmx__dft_free(&d);
         return tmx__error(TMX_ENOMEM, "periodic rate: out of memory");
     }
     for (int64_t q = 0; q < total; q++) prod[q] = 1.0;
     for (int64_t s = 0; s < P && st == TMX_OK; s++) {
-        st = dft_step(&d, t, s);
+        st = tmx__dft_step(&d, t, s);
         for (int64_t q = 0; q < total && st == TMX_OK; q++) prod[q] *= hypot(d.X[q][0], d.X[q][1]);
     }
     double best = 0.0;
     for (int64_t q = 1; q < total; q++) best = fmax(best, prod[q]);
     *out = best;
     free(prod);
-    dft_free(&d);
+    tmx__dft_free(&d);
     return st;
 }
 
@@ -567,7 +559,7 @@ tmx_status tmx_rate_periodic(const tmx_topo *t, tmx_method m, tmx_seq_rate *out)
     int64_t P = tmx_topo_period(t), n = tmx_topo_n(t);
     int circ = tmx__topo_is_circulant(t);
     if (m == TMX_METHOD_DFT && !circ)
-        return tmx__error(TMX_EUNSUP, "--method dft needs a circulant topology; %s is not", tmx_topo_name(t));
+        return tmx__error(TMX_EUNSUP, "--method tmx__dft needs a circulant topology; %s is not", tmx_topo_name(t));
     if (m == TMX_METHOD_AUTO) m = circ ? TMX_METHOD_DFT : n <= PERIODIC_DENSE_MAX_N ? TMX_METHOD_DENSE : TMX_METHOD_ITERATIVE;
     if ((unsigned)m > TMX_METHOD_ITERATIVE) return tmx__error(TMX_EINVAL, "rate: unknown method %d", (int)m);
     if (m == TMX_METHOD_DENSE) {
