@@ -158,6 +158,11 @@ tmx_topo *cli_topo_new(const cli_topo *c)
     return t;
 }
 
+const char *cli_kind_name(tmx_topo_kind k)
+{
+    return k == TMX_TOPO_STATIC ? "static" : k == TMX_TOPO_PERIODIC ? "periodic" : "random";
+}
+
 void json_str(FILE *f, const char *s)
 {
     fputc('"', f);

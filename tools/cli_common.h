@@ -80,6 +80,9 @@ int cli_topo_option(cli_topo *c, int opt, const char *arg);
 /* Creates the topology or exits with a clear message. */
 tmx_topo *cli_topo_new(const cli_topo *c);
 
+/* "static", "periodic" or "random" */
+const char *cli_kind_name(tmx_topo_kind k);
+
 /* Progress of long library computations (tmx_progress_set), drawn on stderr when it is a terminal:
  * one line, redrawn at most 4 times a second, "PROG: WHAT: DONE UNIT (at most TOTAL, P%)", erased
  * by cli_progress_end and before any error line. Nothing when stderr is not a terminal. */

@@ -254,15 +254,6 @@ static int by_time(const void *a, const void *b)
     return strcmp(x->label, y->label);
 }
 
-static const char *kind_name(const tmx_topo *t)
-{
-    switch (tmx_topo_kind_of(t)) {
-    case TMX_TOPO_PERIODIC: return "periodic";
-    case TMX_TOPO_RANDOM: return "random";
-    default: return "static";
-    }
-}
-
 /* ---- output ------------------------------------------------------------------------------------- */
 
 static void write_text(FILE *out, const table *tb, int64_t n, const tmx_cost_opts *o)
@@ -289,7 +280,7 @@ static void write_text(FILE *out, const table *tb, int64_t n, const tmx_cost_opt
             snprintf(time, sizeof time, "%.4g s", c->time_to_eps);
         }
         any_exact |= c->exact_averaging;
-        fprintf(out, "%4zu  %-*s  %-8s  %-9.6f  %9.4g  %10s  %11s  %11s\n", i + 1, w, r->label, kind_name(r->t), c->rate,
+        fprintf(out, "%4zu  %-*s  %-8s  %-9.6f  %9.4g  %10s  %11s  %11s\n", i + 1, w, r->label, cli_kind_name(tmx_topo_kind_of(r->t)), c->rate,
                 c->messages_per_step, steps, bytes, time);
     }
     if (any_exact) fputs("\n* averages exactly: the product of the steps taken equals J\n", out);
@@ -306,7 +297,7 @@ static void json_row(FILE *out, const row *r, int64_t n)
     json_str(out, tmx_topo_name(r->t));
     fputs(",\"label\":", out);
     json_str(out, r->label);
-    fprintf(out, ",\"kind\":\"%s\",\"n\":%lld,\"rate\":", kind_name(r->t), (long long)n);
+    fprintf(out, ",\"kind\":\"%s\",\"n\":%lld,\"rate\":", cli_kind_name(tmx_topo_kind_of(r->t)), (long long)n);
     json_num(out, c->rate);
     fputs(",\"messages_per_step\":", out);
     json_num(out, c->messages_per_step);
@@ -361,7 +352,7 @@ static void write_csv(FILE *out, const table *tb, int64_t n)
     for (size_t i = 0; i < tb->nrows; i++) {
         const row *r = &tb->rows[i];
         const tmx_cost *c = &r->cost;
-        fprintf(out, "%zu,%s,%s,%s,%lld,%.17g,%.17g,", i + 1, tmx_topo_name(r->t), r->label, kind_name(r->t),
+        fprintf(out, "%zu,%s,%s,%s,%lld,%.17g,%.17g,", i + 1, tmx_topo_name(r->t), r->label, cli_kind_name(tmx_topo_kind_of(r->t)),
                 (long long)n, c->rate, c->messages_per_step);
         if (c->steps_to_eps < 0) fputs(",", out);
         else fprintf(out, "%lld,", (long long)c->steps_to_eps);

@@ -34,11 +34,6 @@ static void usage(FILE *f)
             "Exit status: 0 ok, 1 runtime failure, 2 usage or input error.\n");
 }
 
-static const char *kind_name(tmx_topo_kind k)
-{
-    return k == TMX_TOPO_STATIC ? "static" : k == TMX_TOPO_PERIODIC ? "periodic" : "random";
-}
-
 static const char *yn(int b) { return b ? "yes" : "no"; }
 
 static void print_list(FILE *out)
@@ -47,7 +42,7 @@ static void print_list(FILE *out)
     for (size_t i = 0; i < tmx_topo_family_count(); i++) {
         const tmx_topo_family_info *f = tmx_topo_family(i);
         fprintf(out, "%-18s %-9s %-6s %s\n%-35s %s\n", strcmp(f->name, "file") == 0 ? "file:PATH" : f->name,
-                kind_name(f->kind), f->seeded ? "yes" : "no", f->sizes, "", f->summary);
+                cli_kind_name(f->kind), f->seeded ? "yes" : "no", f->sizes, "", f->summary);
     }
 }
 
@@ -68,7 +63,7 @@ static void print_table(FILE *out, const cli_topo *c, double tol)
         tmx_status st = tmx_topo_new(f->name, &par, &t);
         if (st == TMX_OK) st = tmx_topo_validate(t, 0, tol, &r);
         if (st != TMX_OK) {
-            fprintf(out, "%-18s %-9s n/a: %s\n", f->name, kind_name(f->kind), tmx_last_error());
+            fprintf(out, "%-18s %-9s n/a: %s\n", f->name, cli_kind_name(f->kind), tmx_last_error());
         } else {
             char deg[32], period[16];
             snprintf(deg, sizeof deg, "%lld..%lld", (long long)r.step.min_in_degree, (long long)r.step.max_in_degree);
@@ -76,7 +71,7 @@ static void print_table(FILE *out, const cli_topo *c, double tol)
                 snprintf(period, sizeof period, "-");
             else
                 snprintf(period, sizeof period, "%lld", (long long)tmx_topo_period(t));
-            fprintf(out, "%-18s %-9s %6s %8lld %9s %6s %5s %5s %12s\n", f->name, kind_name(f->kind), period,
+            fprintf(out, "%-18s %-9s %6s %8lld %9s %6s %5s %5s %12s\n", f->name, cli_kind_name(f->kind), period,
                     (long long)r.step.nnz, deg, yn(r.step.doubly_stochastic), yn(r.step.symmetric),
                     yn(r.step.connected), r.period_connected < 0 ? "-" : yn(r.period_connected));
         }
@@ -94,7 +89,7 @@ static void print_text(FILE *out, const tmx_topo *t, int64_t step, const tmx_top
     fprintf(out, "topology            %s\n", tmx_topo_name(t));
     fprintf(out, "n                   %lld\n", (long long)tmx_topo_n(t));
     if (rows) fprintf(out, "shape               %lld x %lld\n", (long long)rows, (long long)cols);
-    fprintf(out, "kind                %s%s\n", kind_name(f->kind), tmx_topo_directed(t) ? ", directed" : "");
+    fprintf(out, "kind                %s%s\n", cli_kind_name(f->kind), tmx_topo_directed(t) ? ", directed" : "");
     if (f->kind == TMX_TOPO_PERIODIC) fprintf(out, "period              %lld\n", (long long)tmx_topo_period(t));
     fprintf(out, "step                %lld\n", (long long)step);
     if (f->seeded) fprintf(out, "seed                %llu\n", (unsigned long long)p->seed);
@@ -134,7 +129,7 @@ static void print_json(FILE *out, const tmx_topo *t, int64_t step, const tmx_top
     fputs("{\"status\":\"ok\",\"error\":null,\"topology\":", out);
     json_str(out, tmx_topo_name(t));
     fprintf(out, ",\"n\":%lld,\"step\":%lld,\"kind\":\"%s\",\"directed\":%s", (long long)tmx_topo_n(t),
-            (long long)step, kind_name(f->kind), tmx_topo_directed(t) ? "true" : "false");
+            (long long)step, cli_kind_name(f->kind), tmx_topo_directed(t) ? "true" : "false");
     fprintf(out, ",\"params\":{\"seed\":%llu,\"weights\":\"%s\"", (unsigned long long)p->seed, tmx_weights_name(p->weights));
     if (rows) fprintf(out, ",\"rows\":%lld,\"cols\":%lld", (long long)rows, (long long)cols);
     if (strcmp(f->name, "er") == 0) fprintf(out, ",\"p\":%.17g", p->p);
