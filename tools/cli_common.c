@@ -144,6 +144,23 @@ int cli_topo_option(cli_topo *c, int opt, const char *arg)
         return 1;
     case OPT_UNDIRECTED: c->par.undirected = 1; return 1;
     case OPT_TOPOLOGY: c->name = arg; return 1;
+    case OPT_BASE: c->par.base = cli_int("--base", arg, 2, CLI_N_MAX); return 1;
+    case OPT_PEERS: c->par.peers = cli_int("--peers", arg, 1, CLI_N_MAX); return 1;
+    case OPT_DEGREE: c->par.degree = cli_int("--degree", arg, 1, CLI_N_MAX); return 1;
+    case OPT_TEPS:
+        c->par.eps = cli_double("--equi-eps", arg);
+        if (!(c->par.eps > 0.0 && c->par.eps < 1.0)) cli_usage("--equi-eps must be in (0, 1), got %s", arg);
+        return 1;
+    case OPT_FAIL_PROB:
+        c->par.fail_prob = cli_double("--fail-prob", arg);
+        if (!(c->par.fail_prob > 0.0 && c->par.fail_prob < 1.0)) cli_usage("--fail-prob must be in (0, 1), got %s", arg);
+        return 1;
+    case OPT_INDEX_BASE:
+        if (strcmp(arg, "0") == 0) c->par.index_base = TMX_INDEX_ZERO;
+        else if (strcmp(arg, "1") == 0) c->par.index_base = TMX_INDEX_ONE;
+        else cli_usage("--index-base must be 0 or 1, got '%s'", arg);
+        return 1;
+    case OPT_DIRECTED: c->par.directed = 1; return 1;
     default: return 0;
     }
 }

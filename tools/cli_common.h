@@ -46,7 +46,8 @@ double cli_double(const char *opt, const char *s); /* finite values only */
 /* The topology options shared by every subcommand that takes a topology. */
 enum {
     OPT_STEP = 256, OPT_SEED, OPT_WEIGHTS, OPT_ROWS, OPT_P, OPT_K, OPT_M, OPT_ETA, OPT_UNDIRECTED,
-    OPT_FORMAT, OPT_LIST, OPT_TABLE, OPT_TOL, OPT_TOPOLOGY, OPT_FIRST_FREE
+    OPT_FORMAT, OPT_LIST, OPT_TABLE, OPT_TOL, OPT_TOPOLOGY, OPT_BASE, OPT_PEERS, OPT_DEGREE, OPT_TEPS,
+    OPT_FAIL_PROB, OPT_INDEX_BASE, OPT_DIRECTED, OPT_FIRST_FREE
 };
 #define CLI_TOPO_LONGOPTS                                                                          \
     {"nodes", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, OPT_SEED},          \
@@ -55,7 +56,12 @@ enum {
         {"k", required_argument, NULL, OPT_K}, {"M", required_argument, NULL, OPT_M},              \
         {"eta", required_argument, NULL, OPT_ETA},                                                 \
         {"undirected", no_argument, NULL, OPT_UNDIRECTED},                                         \
-        {"topology", required_argument, NULL, OPT_TOPOLOGY}
+        {"topology", required_argument, NULL, OPT_TOPOLOGY},                                       \
+        {"base", required_argument, NULL, OPT_BASE}, {"peers", required_argument, NULL, OPT_PEERS}, \
+        {"degree", required_argument, NULL, OPT_DEGREE}, {"equi-eps", required_argument, NULL, OPT_TEPS}, \
+        {"fail-prob", required_argument, NULL, OPT_FAIL_PROB},                                     \
+        {"index-base", required_argument, NULL, OPT_INDEX_BASE},                                   \
+        {"directed", no_argument, NULL, OPT_DIRECTED}
 #define CLI_TOPO_HELP                                                                              \
     "Topology options:\n"                                                                          \
     "  -n, --nodes N         number of nodes (required except for file:PATH)\n"                   \
@@ -66,7 +72,14 @@ enum {
     "      --k K             base-k maximum degree (default 1)\n"                                  \
     "      --M M             equistatic number of basis matrices (default ceil(log2 n))\n"         \
     "      --eta ETA         equidyn laziness in (0, 1] (default 0.5)\n"                           \
-    "      --undirected      equistatic/equidyn: symmetrised basis\n"
+    "      --undirected      equistatic/equidyn: undirected version\n"                            \
+    "      --base B          exp: base B >= 2 (default 2)\n"                                       \
+    "      --peers P         npeer-exp: peers per step (default 1)\n"                              \
+    "      --degree D        random-regular: degree\n"                                             \
+    "      --equi-eps E      equistatic: choose M = floor(8 ln(2n/p) / (3 E^2)) for E in (0, 1)\n" \
+    "      --fail-prob P     equistatic: the failure probability p of that choice\n"              \
+    "      --index-base 0|1  file: an edge list's node numbering (default: detected, reported)\n" \
+    "      --directed        file: an edge list's edges are directed\n"
 
 typedef struct cli_topo {
     const char *name;

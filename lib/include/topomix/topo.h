@@ -30,8 +30,19 @@ typedef enum tmx_weights {
     TMX_WEIGHTS_DEFAULT = 0,
     TMX_WEIGHTS_METROPOLIS = 1, /**< w_ij = 1/(1 + max(d_i, d_j)) on edges, rest on the diagonal */
     TMX_WEIGHTS_UNIFORM = 2,    /**< w_ij = 1/(d_max + 1) on edges, rest on the diagonal */
-    TMX_WEIGHTS_LAZY = 3        /**< (I + W)/2 */
+    TMX_WEIGHTS_LAZY = 3,       /**< (I + W)/2 */
+    TMX_WEIGHTS_MAX_DEGREE = 4, /**< w_ij = 1/n on edges (the max-degree bound d_max ≤ n − 1), rest on the diagonal */
+    TMX_WEIGHTS_BEST_CONSTANT = 5, /**< w_ij = 2/(λ₁(L) + λ_{n−1}(L)) on edges (Xiao & Boyd), rest on the diagonal */
+    TMX_WEIGHTS_PUSH = 6        /**< directed graphs: column-stochastic, node j splits its mass uniformly over
+                                 *   itself and its out-neighbours (push-sum) */
 } tmx_weights;
+
+/** How a file's edge list numbers its nodes. */
+typedef enum tmx_index_base {
+    TMX_INDEX_AUTO = 0, /**< detect: 1-based when no id is 0 and the largest id is n, reported */
+    TMX_INDEX_ZERO = 1,
+    TMX_INDEX_ONE = 2
+} tmx_index_base;
 
 /** Parameters. Initialise with tmx_topo_params_init, then set what you need. Zero means "the
  *  default" for every optional field. */
@@ -44,7 +55,14 @@ typedef struct tmx_topo_params {
     int64_t k;           /**< base-k: maximum degree k ≥ 1 (0: 1) */
     int64_t m;           /**< equistatic: number of basis matrices M ≥ 1 (0: ⌈log2 n⌉, at least 1) */
     double eta;          /**< equidyn: laziness η in (0, 1] (0: 1/2) */
-    int undirected;      /**< equistatic/equidyn: symmetrised basis (W^(a) + W^(a)ᵀ)/2 */
+    int undirected;      /**< equistatic/equidyn: undirected version */
+    int64_t base;        /**< exp: base B ≥ 2 (0: 2) */
+    int64_t peers;       /**< npeer-exp: peers per step P ≥ 1 (0: 1) */
+    int64_t degree;      /**< random-regular: degree D (0: the family's default) */
+    double eps;          /**< equistatic: ε in (0, 1) choosing M = ⌊8 ln(2n/p)/(3ε²)⌋ (0: M as given) */
+    double fail_prob;    /**< equistatic: the failure probability p of that choice, in (0, 1) (0: the default) */
+    tmx_index_base index_base; /**< file: edge lists' node numbering (default: detect) */
+    int directed;        /**< file: an edge list's edges are directed (default: undirected) */
 } tmx_topo_params;
 
 /** Opaque topology handle. */

@@ -9,7 +9,8 @@
  * off-diagonal entries, values ignored; the registry turns it into weights) or the mixing matrix of
  * step k itself (fixed weights). */
 enum { TMX__USES_ROWS = 1, TMX__USES_P = 2, TMX__USES_K = 4, TMX__USES_M = 8, TMX__USES_ETA = 16,
-       TMX__USES_UNDIRECTED = 32 };
+       TMX__USES_UNDIRECTED = 32, TMX__USES_BASE = 64, TMX__USES_PEERS = 128, TMX__USES_DEGREE = 256,
+       TMX__USES_EPS = 512, TMX__USES_FILE = 1024 };
 
 typedef struct tmx__family {
     tmx_topo_family_info info;

@@ -28,20 +28,21 @@ void tmx_topo_params_init(tmx_topo_params *p)
     p->seed = 1;
 }
 
-static const char *const weight_names[] = {"default", "metropolis", "uniform", "lazy"};
+static const char *const weight_names[] = {"default", "metropolis", "uniform", "lazy", "max-degree", "best-constant", "push"};
+#define NWEIGHTS ((int)(sizeof weight_names / sizeof weight_names[0]))
 
 tmx_status tmx_weights_parse(const char *name, tmx_weights *out)
 {
-    for (int w = 0; w < 4; w++)
+    for (int w = 0; w < NWEIGHTS; w++)
         if (name && strcmp(name, weight_names[w]) == 0) {
             *out = (tmx_weights)w;
             return TMX_OK;
         }
-    return tmx__error(TMX_EINVAL, "unknown weight scheme '%s' (default, metropolis, uniform, lazy)",
+    return tmx__error(TMX_EINVAL, "unknown weight scheme '%s' (default, metropolis, uniform, lazy, max-degree, best-constant, push)",
                       name ? name : "(null)");
 }
 
-const char *tmx_weights_name(tmx_weights w) { return (unsigned)w < 4 ? weight_names[w] : "unknown"; }
+const char *tmx_weights_name(tmx_weights w) { return (unsigned)w < NWEIGHTS ? weight_names[w] : "unknown"; }
 
 static tmx_status check_params(const tmx__family *f, const tmx_topo_params *p)
 {
@@ -49,14 +50,20 @@ static tmx_status check_params(const tmx__family *f, const tmx_topo_params *p)
         unsigned bit;
         const char *name;
     } opt[] = {{TMX__USES_ROWS, "rows"}, {TMX__USES_P, "p"}, {TMX__USES_K, "k"},
-               {TMX__USES_M, "M"},       {TMX__USES_ETA, "eta"}, {TMX__USES_UNDIRECTED, "undirected"}};
-    int given[] = {p->rows != 0, p->p != 0.0, p->k != 0, p->m != 0, p->eta != 0.0, p->undirected != 0};
+               {TMX__USES_M, "M"},       {TMX__USES_ETA, "eta"}, {TMX__USES_UNDIRECTED, "undirected"},
+               {TMX__USES_BASE, "base"}, {TMX__USES_PEERS, "peers"}, {TMX__USES_DEGREE, "degree"},
+               {TMX__USES_EPS, "equi-eps"}, {TMX__USES_EPS, "fail-prob"}, {TMX__USES_FILE, "index-base"},
+               {TMX__USES_FILE, "directed"}};
+    int given[] = {p->rows != 0, p->p != 0.0, p->k != 0, p->m != 0, p->eta != 0.0, p->undirected != 0,
+                   p->base != 0, p->peers != 0, p->degree != 0, p->eps != 0.0, p->fail_prob != 0.0,
+                   p->index_base != TMX_INDEX_AUTO, p->directed != 0};
     for (size_t q = 0; q < sizeof opt / sizeof opt[0]; q++)
         if (given[q] && !(f->uses & opt[q].bit))
             return tmx__error(TMX_EINVAL, "parameter %s does not apply to topology %s", opt[q].name,
                               f->info.name);
-    if (!isfinite(p->p) || !isfinite(p->eta)) return tmx__error(TMX_EINVAL, "topology parameters must be finite");
+    if (!isfinite(p->p) || !isfinite(p->eta) || !isfinite(p->eps) || !isfinite(p->fail_prob)) return tmx__error(TMX_EINVAL, "topology parameters must be finite");
     if (p->rows < 0) return tmx__error(TMX_EINVAL, "rows must be >= 1, got %lld", (long long)p->rows);
+    /* max-degree, best-constant and push: not built yet */
     if ((unsigned)p->weights > TMX_WEIGHTS_LAZY) return tmx__error(TMX_EINVAL, "unknown weight scheme %d", (int)p->weights);
     if (!f->info.graph && (p->weights == TMX_WEIGHTS_METROPOLIS || p->weights == TMX_WEIGHTS_UNIFORM))
         return tmx__error(TMX_EINVAL, "weights '%s' do not apply to %s, whose weights are fixed (use default or lazy)",
