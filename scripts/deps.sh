@@ -6,6 +6,7 @@ pkgs=(
   gcc pkgconf meson ninja-build            # toolchain
   liblapacke-dev libopenblas-dev           # dense linear algebra (LAPACKE on OpenBLAS)
   libarpack2-dev                           # iterative eigensolvers (ARPACK)
+  libsuitesparse-dev                       # sparse Cholesky (CHOLMOD) for shift-invert Lanczos
   libfftw3-dev libgsl-dev                  # FFTs, random numbers and numerics
   zlib1g-dev                               # CRC-32 of checkpoints
   libcriterion-dev                         # tests

@@ -18,7 +18,8 @@ typedef enum tmx_method {
     TMX_METHOD_AUTO = 0,      /**< dft for circulant topologies, dense up to TMX_DENSE_MAX_N, else iterative */
     TMX_METHOD_DENSE = 1,     /**< LAPACKE on OpenBLAS, O(n^3) time, O(n^2) memory */
     TMX_METHOD_DFT = 2,       /**< FFTW closed form of a circulant W, O(n log n); never forms W */
-    TMX_METHOD_ITERATIVE = 3  /**< ARPACK (implicitly restarted Lanczos/Arnoldi) on the sparse W − J */
+    TMX_METHOD_ITERATIVE = 3  /**< ARPACK (implicitly restarted Lanczos/Arnoldi) on the sparse W − J; for
+                               *   symmetric W, shift-invert through a sparse Cholesky factor of I − W */
 } tmx_method;
 
 /** Largest n for which AUTO picks the dense path for a non-circulant W. */

@@ -288,6 +288,7 @@ static tmx_status dense_fallback(tmx__opctx *o, const char *fn, tmx__kind kind, 
         }
         lapack_int k = fabs(w[0]) > fabs(w[n - 1]) ? 0 : n - 1;
         r->value = fabs(w[k]);
+        if (r->vec) memcpy(r->vec, M + (size_t)k * (size_t)n, (size_t)n * sizeof *r->vec);
         TMX_TRY(residual_real(o, fn, M + (size_t)k * (size_t)n, w[k], y, &r->residual));
     } else if (kind == KIND_GEN) {
         info = LAPACKE_dgeev(LAPACK_COL_MAJOR, 'N', 'V', n, M, n, w, wi, NULL, 1, vec, n);
@@ -336,7 +337,7 @@ cleanup:
 /* ---- symmetric: dsaupd / dseupd (also AᵀA for norm2) ------------------------------------------- */
 
 static tmx_status arpack_sym(tmx__opctx *o, const char *fn, double tol, double *theta_out,
-                             double *res_out)
+                             double *res_out, double *vec_out)
 {
     tmx_status st = TMX_OK;
     tmx__fint n = (tmx__fint)o->n, nev = TMX__ITER_NEV, ncv = n < TMX__ITER_NCV ? n : TMX__ITER_NCV;
@@ -404,6 +405,7 @@ static tmx_status arpack_sym(tmx__opctx *o, const char *fn, double tol, double *
         if (fabs(d[j]) > fabs(d[k])) k = j;
     *theta_out = d[k];
     TMX_TRY(residual_real(o, fn, z + (size_t)k * (size_t)n, d[k], y, res_out));
+    if (vec_out) memcpy(vec_out, z + (size_t)k * (size_t)n, (size_t)n * sizeof *vec_out);
 cleanup:
     free(resid);
     free(v);
@@ -425,7 +427,7 @@ tmx_status tmx__op_sym_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__
     if (n <= TMX__ITER_DENSE_N) return dense_fallback(&o, fn, KIND_SYM, r);
     double theta = 0.0, res = 0.0;
     pthread_mutex_lock(&arpack_lock);
-    st = arpack_sym(&o, fn, tol, &theta, &res);
+    st = arpack_sym(&o, fn, tol, &theta, &res, r->vec);
     pthread_mutex_unlock(&arpack_lock);
     if (st != TMX_OK) return st;
     r->value = fabs(theta);
@@ -451,7 +453,7 @@ tmx_status tmx__op_norm2(int64_t n, tmx__op A, tmx__op At, void *ctx, double tol
     }
     double theta = 0.0, res = 0.0;
     pthread_mutex_lock(&arpack_lock);
-    st = arpack_sym(&o, fn, tol, &theta, &res);
+    st = arpack_sym(&o, fn, tol, &theta, &res, NULL);
     pthread_mutex_unlock(&arpack_lock);
     free(tmp);
     if (st != TMX_OK) return st;
@@ -569,7 +571,7 @@ tmx_status tmx__op_gen_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__
     if (st != TMX_OK) return st;
     tmx__opctx o = {A, NULL, ctx, NULL, n, 0, {0.0}};
     if (n <= TMX__ITER_DENSE_N) return dense_fallback(&o, fn, KIND_GEN, r);
-    tmx__iter_result tmp = {0.0, 0.0, 0};
+    tmx__iter_result tmp = {0.0, 0.0, 0, NULL};
     pthread_mutex_lock(&arpack_lock);
     st = arpack_gen(&o, fn, tol, &tmp);
     pthread_mutex_unlock(&arpack_lock);

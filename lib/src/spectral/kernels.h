@@ -26,6 +26,7 @@ typedef struct tmx__iter_result {
     double value;      /* the requested quantity */
     double residual;   /* ‖A v − θ v‖ (or ‖AᵀA v − σ² v‖ / σ for norm2) of the converged vector */
     int64_t applies;   /* operator applications */
+    double *vec;       /* in: NULL, or n doubles that receive the unit eigenvector (op_sym_maxabs only) */
 } tmx__iter_result;
 
 /* Largest |λ| of a symmetric operator (dsaupd, which='LM'). */
@@ -34,6 +35,16 @@ tmx_status tmx__op_sym_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__
 tmx_status tmx__op_gen_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__iter_result *r);
 /* Largest singular value of A from AᵀA (dsaupd on x ↦ Aᵀ(Ax)). */
 tmx_status tmx__op_norm2(int64_t n, tmx__op A, tmx__op At, void *ctx, double tol, tmx__iter_result *r);
+
+/* ---- shift-invert Lanczos through a sparse Cholesky factorisation (shiftinvert.c) ------------ */
+
+/* Rates of a symmetric W with W1 = 1 from the two ends of its spectrum, each found as the top
+ * eigenvalue of an inverse: λ₂ from (I − W)⁺ on 1⊥ (the Laplacian I − W grounded at one node and
+ * factored by CHOLMOD), λ_n from (I + W)⁻¹ unless Gershgorin's discs already show |λ_n| ≤ λ₂.
+ * gap = λ₂(I − W) comes out directly, with all its digits. TMX_EUNSUP when the build has no
+ * CHOLMOD or W is not of that kind (rows not summing to 1, I − W or I + W not positive
+ * definite on the relevant subspace): the caller then takes the plain Lanczos path. */
+tmx_status tmx__rate_shift_invert(const tmx_csr *W, double *slem, double *gap, double *residual, int64_t *solves);
 
 /* ---- DFT of a circulant's first row (FFTW), rate.c ------------------------------------------- */
 

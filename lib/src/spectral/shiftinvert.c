@@ -1,0 +1,236 @@
+/* topomix — the rates of a large sparse symmetric W by shift-invert Lanczos (docs/definitions.md §4).
+ *
+ * Plain Lanczos on W − J needs about 1/√gap steps: for a 1000 × 1000 grid (gap ≈ 10⁻⁶) that is
+ * thousands of restarts. Inverting moves the wanted eigenvalue to the top and separates it:
+ * the largest eigenvalue of (I − W)⁺ is 1/λ₂(I − W) = 1/(1 − λ₂(W)), and the next one is at most
+ * half of it on a grid, so ARPACK converges in a few dozen applications, each two triangular solves
+ * with the sparse Cholesky factor of I − W grounded at its last node (CHOLMOD, fill-reducing
+ * ordering). Grounding: I − W is singular (it kills 1), but for b ⊥ 1 the solution of
+ * (I − W) x = b with x_{n−1} = 0 solves the first n − 1 equations, and the last one follows (the
+ * equations sum to 1ᵀ(I − W) x = 0 = 1ᵀb); projecting x onto 1⊥ gives (I − W)⁺ b exactly.
+ *
+ * The other end: |λ_n| ≤ λ₂ is certified by Gershgorin's discs when every w_ii − Σ_{j≠i} |w_ij| ≥
+ * −λ₂ (Metropolis and lazy weights usually are); otherwise λ_n comes from the top eigenvalue
+ * 1/(1 + λ_n) of (I + W)⁻¹, a second factorisation. */
+#include "kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if TMX_HAVE_CHOLMOD
+#include TMX_CHOLMOD_H
+
+/* Iterative tolerance handed to ARPACK (relative to the Ritz value), as rate.c's. */
+#define SI_TOL 1e-12
+/* Most factor entries per entry of W (and of the diagonal) before Lanczos on W − J is preferred. */
+#define SI_FILL_MAX 20.0
+
+typedef struct si_ctx {
+    cholmod_common *cm;
+    cholmod_factor *L;
+    cholmod_dense *B, *X, *Y, *E; /* right-hand side and cholmod_l_solve2's reused workspace */
+    int64_t n, m;                 /* n: W's size; m: the factored size (n − 1 grounded, n plain) */
+    int grounded;
+    tmx_status st;
+    int64_t solves;
+} si_ctx;
+
+static void project(int64_t n, double *x)
+{
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) s += x[i];
+    s /= (double)n;
+    for (int64_t i = 0; i < n; i++) x[i] -= s;
+}
+
+/* y ← P A⁻¹ P x (grounded: A = I − W without its last row and column; P the projection on 1⊥). */
+static void op_inverse(const double *x, double *y, void *vctx)
+{
+    si_ctx *c = vctx;
+    double *b = c->B->x;
+    memcpy(b, x, (size_t)c->m * sizeof *b);
+    if (c->grounded) { /* b ← (P x) without its last entry */
+        double s = 0.0;
+        for (int64_t i = 0; i < c->n; i++) s += x[i];
+        s /= (double)c->n;
+        for (int64_t i = 0; i < c->m; i++) b[i] -= s;
+    }
+    if (!cholmod_l_solve2(CHOLMOD_A, c->L, c->B, NULL, &c->X, NULL, &c->Y, &c->E, c->cm)) {
+        c->st = tmx__error(TMX_ELAPACK, "shift-invert: CHOLMOD's solve failed (status %d)", c->cm->status);
+        for (int64_t i = 0; i < c->n; i++) y[i] = NAN; /* stops ARPACK at once */
+        return;
+    }
+    c->solves++;
+    memcpy(y, c->X->x, (size_t)c->m * sizeof *y);
+    if (c->grounded) {
+        y[c->n - 1] = 0.0;
+        project(c->n, y);
+    }
+}
+
+/* CHOLMOD's lower triangle of I − W (sign −1, grounded) or I + W (sign +1), m × m. */
+static cholmod_sparse *shifted(const tmx_csr *W, int sign, int64_t m, cholmod_common *cm)
+{
+    int64_t nnz = 0;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++)
+            if (W->col[e] <= i) nnz++;
+    cholmod_sparse *A = cholmod_l_allocate_sparse((size_t)m, (size_t)m, (size_t)(nnz + m), 1, 1, -1, CHOLMOD_REAL, cm);
+    if (!A) return NULL;
+    /* W symmetric: row i's entries with j ≥ i are column i's lower part (CSC, column i = row i). */
+    SuiteSparse_long *p = A->p, *ri = A->i;
+    double *x = A->x;
+    int64_t q = 0;
+    for (int64_t i = 0; i < m; i++) {
+        p[i] = q;
+        int diag = 0;
+        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) {
+            int64_t j = W->col[e];
+            if (j < i || j >= m) continue;
+            if (j == i && !diag) { /* the diagonal first: CSR columns are sorted, so it is */
+                ri[q] = i, x[q] = 1.0 + sign * W->val[e], q++, diag = 1;
+                continue;
+            }
+            if (!diag) ri[q] = i, x[q] = 1.0, q++, diag = 1;
+            ri[q] = j, x[q] = sign * W->val[e], q++;
+        }
+        if (!diag) ri[q] = i, x[q] = 1.0, q++;
+    }
+    p[m] = q;
+    return A;
+}
+
+/* Top eigenvalue θ of the inverse of the shifted matrix, with its eigenvector in vec (n). */
+static tmx_status inverse_top(const tmx_csr *W, int sign, double *theta, double *vec, int64_t *solves)
+{
+    cholmod_common cm;
+    cholmod_l_start(&cm);
+    cm.print = 0;
+    cm.error_handler = NULL;
+    tmx_status st = TMX_OK;
+    int grounded = sign < 0;
+    int64_t n = W->n, m = grounded ? n - 1 : n;
+    si_ctx c = {&cm, NULL, NULL, NULL, NULL, NULL, n, m, grounded, TMX_OK, 0};
+    cholmod_sparse *A = shifted(W, sign, m, &cm);
+    if (!A) {
+        st = tmx__error(TMX_ENOMEM, "shift-invert: cannot allocate the %lld x %lld matrix", (long long)m, (long long)m);
+        goto cleanup;
+    }
+    c.L = cholmod_l_analyze(A, &cm);
+    if (!c.L) {
+        st = tmx__error(TMX_ENOMEM, "shift-invert: CHOLMOD's analysis failed (status %d)", cm.status);
+        goto cleanup;
+    }
+    /* The factor's size is known now. Much fill (random graphs have no small separators) makes
+     * each solve cost more than many Lanczos steps, whose count such graphs' large gaps keep small;
+     * a factor that does not fit leaves Lanczos too: both give the caller the plain path. */
+    if (cm.lnz > SI_FILL_MAX * (double)(W->nnz + n)) {
+        st = tmx__error(TMX_EUNSUP, "shift-invert: the factor would hold %.3g entries", cm.lnz);
+        goto cleanup;
+    }
+    char what[112];
+    snprintf(what, sizeof what, "the sparse Cholesky factor of I %c W (n=%lld, %.3g entries)", grounded ? '-' : '+',
+             (long long)n, cm.lnz);
+    if (tmx__check_bytes(16.0 * cm.lnz + 64.0 * (double)n, what) != TMX_OK) {
+        st = TMX_EUNSUP;
+        goto cleanup;
+    }
+    if (!cholmod_l_factorize(A, c.L, &cm) || cm.status != CHOLMOD_OK) {
+        st = cm.status == CHOLMOD_NOT_POSDEF
+                 ? tmx__error(TMX_EUNSUP, "shift-invert: I %c W is not positive definite", grounded ? '-' : '+')
+                 : tmx__error(TMX_ENOMEM, "shift-invert: CHOLMOD's factorisation failed (status %d)", cm.status);
+        goto cleanup;
+    }
+    cholmod_l_free_sparse(&A, &cm);
+    if (!(c.B = cholmod_l_zeros((size_t)m, 1, CHOLMOD_REAL, &cm))) {
+        st = tmx__error(TMX_ENOMEM, "shift-invert: out of memory");
+        goto cleanup;
+    }
+    tmx__iter_result r = {0};
+    r.vec = vec;
+    st = tmx__op_sym_maxabs(n, op_inverse, &c, SI_TOL, &r);
+    if (c.st != TMX_OK) st = c.st;
+    *theta = r.value;
+    *solves += c.solves;
+cleanup:
+    cholmod_l_free_sparse(&A, &cm);
+    cholmod_l_free_factor(&c.L, &cm);
+    cholmod_l_free_dense(&c.B, &cm);
+    cholmod_l_free_dense(&c.X, &cm);
+    cholmod_l_free_dense(&c.Y, &cm);
+    cholmod_l_free_dense(&c.E, &cm);
+    cholmod_l_finish(&cm);
+    return st;
+}
+
+/* ‖W v − λ v‖ / ‖v‖. */
+static double residual(const tmx_csr *W, const double *v, double lambda, double *y)
+{
+    tmx_csr_matvec(W, v, y);
+    double r = 0.0, vv = 0.0;
+    for (int64_t i = 0; i < W->n; i++) {
+        double d = y[i] - lambda * v[i];
+        r += d * d;
+        vv += v[i] * v[i];
+    }
+    return vv > 0.0 ? sqrt(r / vv) : INFINITY;
+}
+
+tmx_status tmx__rate_shift_invert(const tmx_csr *W, double *slem, double *gap, double *res, int64_t *solves)
+{
+    int64_t n = W->n;
+    if (n < 3) return tmx__error(TMX_EUNSUP, "shift-invert: n < 3");
+    if (!tmx__csr_exactly_symmetric(W)) return tmx__error(TMX_EUNSUP, "shift-invert: W is not symmetric");
+    /* rows summing to 1 (else 1 is not W's eigenvector), and Gershgorin's lower end */
+    double lower = INFINITY;
+    for (int64_t i = 0; i < n; i++) {
+        double s = 0.0, off = 0.0, d = 0.0;
+        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) {
+            s += W->val[e];
+            if (W->col[e] == i) d = W->val[e];
+            else off += fabs(W->val[e]);
+        }
+        if (fabs(s - 1.0) > 1e-12) return tmx__error(TMX_EUNSUP, "shift-invert: row %lld sums to %.17g", (long long)i, s);
+        lower = fmin(lower, d - off);
+    }
+    /* the eigenvectors (n each) and a scratch vector, beside the factor checked in inverse_top */
+    tmx_status st = tmx__check_bytes(16.0 * (double)n, "the shift-invert eigensolver's vectors");
+    if (st != TMX_OK) return st;
+    double *v = malloc((size_t)n * sizeof *v), *y = malloc((size_t)n * sizeof *y);
+    if (!v || !y) {
+        free(v), free(y);
+        return tmx__error(TMX_ENOMEM, "shift-invert: out of memory");
+    }
+    *solves = 0;
+    double theta2 = 0.0, thetan = 0.0;
+    if ((st = inverse_top(W, -1, &theta2, v, solves)) != TMX_OK) goto done;
+    double g2 = 1.0 / theta2, lambda2 = 1.0 - g2; /* λ₂(I − W) = 1/θ, with its digits */
+    *res = residual(W, v, lambda2, y);
+    *slem = fabs(lambda2);
+    *gap = lambda2 >= 0.0 ? g2 : 1.0 - *slem;
+    if (lower < -fabs(lambda2)) { /* Gershgorin cannot rule out |λ_n| > |λ₂|: find λ_n */
+        if ((st = inverse_top(W, +1, &thetan, v, solves)) != TMX_OK) goto done;
+        double lambdan = 1.0 / thetan - 1.0;
+        double rn = residual(W, v, lambdan, y);
+        if (fabs(lambdan) > *slem) {
+            *slem = fabs(lambdan);
+            *gap = 1.0 - *slem;
+        }
+        *res = fmax(*res, rn);
+    }
+done:
+    free(v);
+    free(y);
+    return st;
+}
+
+#else
+
+tmx_status tmx__rate_shift_invert(const tmx_csr *W, double *slem, double *gap, double *res, int64_t *solves)
+{
+    (void)W, (void)slem, (void)gap, (void)res, (void)solves;
+    return tmx__error(TMX_EUNSUP, "shift-invert: this build has no CHOLMOD");
+}
+
+#endif

@@ -1,0 +1,137 @@
+/* Shift-invert Lanczos (lib/src/spectral/shiftinvert.c) against the reference paths: dense LAPACK
+ * on grids up to n = 4096, the DFT closed form on tori, and a W whose most negative eigenvalue
+ * dominates (the second factorisation). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <topomix/topomix.h>
+
+#include "internal.h"
+#include "spectral/kernels.h"
+
+#define EPS 2.220446049250313e-16
+
+static tmx_topo *make(const char *name, int64_t n, int64_t rows)
+{
+    tmx_topo_params p;
+    tmx_topo_params_init(&p);
+    p.n = n;
+    p.rows = rows;
+    tmx_topo *t = NULL;
+    cr_assert_eq(tmx_topo_new(name, &p, &t), TMX_OK, "%s n=%lld: %s", name, (long long)n, tmx_last_error());
+    return t;
+}
+
+typedef struct si {
+    double slem, gap, res;
+    int64_t solves;
+} si;
+
+static si shift_invert(const tmx_csr *W)
+{
+    si s;
+    tmx_status st = tmx__rate_shift_invert(W, &s.slem, &s.gap, &s.res, &s.solves);
+    cr_assert_eq(st, TMX_OK, "n=%lld: %s", (long long)W->n, tmx_last_error());
+    cr_assert(s.solves > 0);
+    return s;
+}
+
+/* Dense: dsyev's eigenvalues are backward stable, |λ̂ − λ| ≤ c·n·eps·‖W − J‖₂ with ‖W − J‖₂ ≤ 1
+ * (c = 4, as in test_spectral.c). Shift-invert: ARPACK stops at a relative residual of 1e-12 on
+ * θ = 1/gap, and the solves carry a relative error of about κ(I − W)·eps = eps/gap; both are far
+ * below the dense bound at these sizes, so the dense bound is the tolerance. */
+Test(shiftinvert, grids_against_dense)
+{
+    static const int64_t side[][2] = {{4, 4}, {5, 7}, {16, 16}, {20, 50}, {32, 64}, {64, 64}};
+    for (size_t q = 0; q < sizeof side / sizeof side[0]; q++) {
+        int64_t r = side[q][0], c = side[q][1], n = r * c;
+        tmx_topo *t = make("grid", n, r);
+        tmx_csr W = {0};
+        cr_assert_eq(tmx_topo_weights(t, 0, &W), TMX_OK);
+        tmx_rate d;
+        cr_assert_eq(tmx_rate_csr(&W, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
+        si s = shift_invert(&W);
+        double tol = 4.0 * (double)n * EPS;
+        cr_expect(fabs(s.slem - d.slem) <= tol, "grid %lldx%lld: slem %.17g, dense %.17g", (long long)r, (long long)c,
+                  s.slem, d.slem);
+        cr_expect(fabs(s.gap - d.gap) <= tol, "grid %lldx%lld: gap %.17g, dense %.17g", (long long)r, (long long)c,
+                  s.gap, d.gap);
+        /* the residual is measured with W itself, so it bounds the distance to an eigenvalue */
+        cr_expect(s.res <= 1e-10, "grid %lldx%lld: residual %g", (long long)r, (long long)c, s.res);
+        tmx_csr_destroy(&W);
+        tmx_topo_free(t);
+    }
+}
+
+/* Tori are circulant: the DFT gives λ₂ from sums of five terms, to a few ulps. Shift-invert's gap
+ * is relative to the gap (θ = 1/gap is what ARPACK converges, to 1e-12 relative), with the solves'
+ * κ·eps = eps/gap ≤ 1e-11 here: 1e-9 relative leaves room for both. */
+Test(shiftinvert, tori_against_dft)
+{
+    static const int64_t side[][2] = {{10, 10}, {30, 40}, {100, 100}, {150, 200}};
+    for (size_t q = 0; q < sizeof side / sizeof side[0]; q++) {
+        int64_t r = side[q][0], c = side[q][1], n = r * c;
+        tmx_topo *t = make("torus", n, r);
+        tmx_rate f;
+        cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DFT, &f), TMX_OK, "%s", tmx_last_error());
+        tmx_csr W = {0};
+        cr_assert_eq(tmx_topo_weights(t, 0, &W), TMX_OK);
+        si s = shift_invert(&W);
+        cr_expect(fabs(s.gap - f.gap) <= 1e-9 * f.gap, "torus %lldx%lld: gap %.17g, DFT %.17g", (long long)r,
+                  (long long)c, s.gap, f.gap);
+        cr_expect(fabs(s.slem - f.slem) <= 1e-9 * f.gap + 4 * EPS, "torus %lldx%lld: slem %.17g, DFT %.17g",
+                  (long long)r, (long long)c, s.slem, f.slem);
+        tmx_csr_destroy(&W);
+        tmx_topo_free(t);
+    }
+}
+
+/* K_{m,m} with diagonal δ and (1 − δ)/m across: eigenvalues 1, 2δ − 1 (once) and δ (the rest), so
+ * for δ = 0.1 the SLEM is |2δ − 1| = 0.8 from the bottom of the spectrum, which Gershgorin's discs
+ * (lower end δ − (1 − δ) = −0.8) cannot rule out: the second factorisation of I + W must find it. */
+Test(shiftinvert, negative_end_dominates)
+{
+    const int64_t m = 60, n = 2 * m;
+    const double delta = 0.1;
+    int64_t cnt = n + 2 * m * m;
+    int64_t *ti = malloc((size_t)cnt * sizeof *ti), *tj = malloc((size_t)cnt * sizeof *tj);
+    double *tv = malloc((size_t)cnt * sizeof *tv);
+    cr_assert(ti && tj && tv);
+    int64_t q = 0;
+    for (int64_t i = 0; i < n; i++) {
+        ti[q] = i, tj[q] = i, tv[q] = delta, q++;
+        for (int64_t j = (i < m ? m : 0); j < (i < m ? n : m); j++) ti[q] = i, tj[q] = j, tv[q] = (1.0 - delta) / m, q++;
+    }
+    tmx_csr W = {0};
+    cr_assert_eq(tmx_csr_from_triplets(&W, n, q, ti, tj, tv), TMX_OK);
+    si s = shift_invert(&W);
+    /* 0.8 and the gap 0.2 are exact; the solves' errors are O(κ·eps) with κ ≤ 1/0.1 */
+    cr_expect(fabs(s.slem - 0.8) <= 1e-12, "slem %.17g, expected 0.8", s.slem);
+    cr_expect(fabs(s.gap - 0.2) <= 1e-12, "gap %.17g, expected 0.2", s.gap);
+    tmx_csr_destroy(&W);
+    free(ti), free(tj), free(tv);
+}
+
+/* What shift-invert does not take, it refuses with TMX_EUNSUP, and tmx_rate_csr's iterative path
+ * then answers by plain Lanczos: a non-symmetric W, rows not summing to 1. */
+Test(shiftinvert, declines_what_it_cannot_do)
+{
+    tmx_topo *t = make("exp", 64, 0);
+    tmx_csr W = {0};
+    cr_assert_eq(tmx_topo_weights(t, 0, &W), TMX_OK);
+    si s;
+    cr_expect_eq(tmx__rate_shift_invert(&W, &s.slem, &s.gap, &s.res, &s.solves), TMX_EUNSUP);
+    tmx_csr_destroy(&W);
+    tmx_topo_free(t);
+
+    t = make("ring", 100, 0);
+    cr_assert_eq(tmx_topo_weights(t, 0, &W), TMX_OK);
+    for (int64_t e = 0; e < W.nnz; e++) W.val[e] *= 0.5; /* rows sum to 1/2 */
+    cr_expect_eq(tmx__rate_shift_invert(&W, &s.slem, &s.gap, &s.res, &s.solves), TMX_EUNSUP);
+    tmx_rate it, d;
+    cr_assert_eq(tmx_rate_csr(&W, TMX_METHOD_ITERATIVE, &it), TMX_OK, "%s", tmx_last_error());
+    cr_assert_eq(tmx_rate_csr(&W, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
+    cr_expect(fabs(it.slem - d.slem) <= 1e-10, "plain Lanczos %.17g, dense %.17g", it.slem, d.slem);
+    tmx_csr_destroy(&W);
+    tmx_topo_free(t);
+}
