@@ -546,7 +546,7 @@ static void check_sym(coo *A, const char *what)
     coo_dense(A, &M);
     double dense, nrm, fa = frob(&M);
     dense_all(&M, &dense, NULL, &nrm);
-    tmx__iter_result r = {0, 0, 0};
+    tmx__iter_result r = {0};
     cr_assert_eq(tmx__op_sym_maxabs(A->n, coo_mv, A, ITER_TOL, &r), TMX_OK, "%s: %s", what,
                  tmx_last_error());
     cr_assert_gt(r.applies, 0);
@@ -554,7 +554,7 @@ static void check_sym(coo *A, const char *what)
     double dense_err = 10 * (double)A->n * EPS * fa;
     assert_close(r.value, dense, r.residual + dense_err, what);
     /* symmetric: ‖A‖₂ = max |λ| too */
-    tmx__iter_result s = {0, 0, 0};
+    tmx__iter_result s = {0};
     cr_assert_eq(tmx__op_norm2(A->n, coo_mv, coo_mvt, A, ITER_TOL, &s), TMX_OK, "%s", tmx_last_error());
     assert_close(s.value, nrm, s.residual + dense_err, what);
     tmx_mat_destroy(&M);
@@ -591,7 +591,7 @@ Test(iterative, cycle_with_plus_and_minus_two_finds_modulus_two)
         coo_push(&A, i, (i + 1) % n, 1.0);
         coo_push(&A, i, (i + n - 1) % n, 1.0);
     }
-    tmx__iter_result r = {0, 0, 0};
+    tmx__iter_result r = {0};
     cr_assert_eq(tmx__op_sym_maxabs(n, coo_mv, &A, ITER_TOL, &r), TMX_OK, "%s", tmx_last_error());
     assert_close(r.value, 2.0, r.residual, "cycle");
     coo_free(&A);
@@ -608,7 +608,7 @@ Test(iterative, ring_minus_J_at_500_matches_the_closed_form_within_residual)
     for (int64_t i = 0; i < n; i++)
         for (int64_t d = -1; d <= 1; d++) coo_push(&A, i, (i + d + n) % n, 1.0 / 3.0);
     double want = (1.0 + 2.0 * cos(2.0 * PI / (double)n)) / 3.0;
-    tmx__iter_result r = {0, 0, 0}, g = {0, 0, 0}, s = {0, 0, 0};
+    tmx__iter_result r = {0}, g = {0}, s = {0};
     cr_assert_eq(tmx__op_sym_maxabs(n, coo_mv, &A, ITER_TOL, &r), TMX_OK, "%s", tmx_last_error());
     cr_assert_eq(tmx__op_gen_maxabs(n, coo_mv, &A, ITER_TOL, &g), TMX_OK, "%s", tmx_last_error());
     cr_assert_eq(tmx__op_norm2(n, coo_mv, coo_mvt, &A, ITER_TOL, &s), TMX_OK, "%s", tmx_last_error());
@@ -626,7 +626,7 @@ static void check_gen(coo *A, const char *what)
     double dense, nrm, modulus, kappa, fa = frob(&M);
     dense_all(&M, NULL, &dense, &nrm);
     dominant_kappa(&M, &modulus, &kappa);
-    tmx__iter_result r = {0, 0, 0}, s = {0, 0, 0};
+    tmx__iter_result r = {0}, s = {0};
     cr_assert_eq(tmx__op_gen_maxabs(A->n, coo_mv, A, ITER_TOL, &r), TMX_OK, "%s: %s", what,
                  tmx_last_error());
     cr_assert_leq(r.residual, 1e-8 * fa, "%s: residual %g", what, r.residual);
@@ -696,7 +696,7 @@ static void zero_op(const double *x, double *y, void *ctx)
 Test(iterative, zero_operator_gives_zero_with_zero_residual)
 {
     int64_t n = 100;
-    tmx__iter_result r = {1, 1, 0};
+    tmx__iter_result r = {1, 1, 0, NULL};
     cr_assert_eq(tmx__op_sym_maxabs(n, zero_op, &n, ITER_TOL, &r), TMX_OK, "%s", tmx_last_error());
     cr_assert(r.value == 0.0 && r.residual == 0.0 && r.applies > 0);
     r.value = 1;
@@ -712,7 +712,7 @@ Test(iterative, repeated_calls_give_the_same_result)
     rng_state = 42;
     coo A;
     random_sym(&A, 300, 3);
-    tmx__iter_result a = {0, 0, 0}, b = {0, 0, 0};
+    tmx__iter_result a = {0}, b = {0};
     cr_assert_eq(tmx__op_sym_maxabs(A.n, coo_mv, &A, ITER_TOL, &a), TMX_OK);
     cr_assert_eq(tmx__op_sym_maxabs(A.n, coo_mv, &A, ITER_TOL, &b), TMX_OK);
     cr_assert_eq(a.applies, b.applies);
@@ -725,7 +725,7 @@ Test(iterative, repeated_calls_give_the_same_result)
 Test(iterative, nonpositive_n_is_einval)
 {
     int64_t n = 10;
-    tmx__iter_result r;
+    tmx__iter_result r = {0};
     const int64_t bad[2] = {0, -5};
     for (int q = 0; q < 2; q++) {
         cr_assert_eq(tmx__op_sym_maxabs(bad[q], zero_op, &n, ITER_TOL, &r), TMX_EINVAL);
@@ -738,7 +738,7 @@ Test(iterative, nonpositive_n_is_einval)
 Test(iterative, null_arguments_are_einval)
 {
     int64_t n = 10;
-    tmx__iter_result r;
+    tmx__iter_result r = {0};
     cr_assert_eq(tmx__op_sym_maxabs(n, NULL, &n, ITER_TOL, &r), TMX_EINVAL);
     cr_assert_eq(tmx__op_gen_maxabs(n, zero_op, &n, ITER_TOL, NULL), TMX_EINVAL);
     cr_assert_eq(tmx__op_norm2(n, zero_op, NULL, &n, ITER_TOL, &r), TMX_EINVAL);
@@ -748,7 +748,7 @@ Test(iterative, null_arguments_are_einval)
 Test(iterative, bad_tolerance_is_einval)
 {
     int64_t n = 50;
-    tmx__iter_result r;
+    tmx__iter_result r = {0};
     const double bad[3] = {-1e-8, NAN, INFINITY};
     for (int q = 0; q < 3; q++) {
         cr_assert_eq(tmx__op_sym_maxabs(n, zero_op, &n, bad[q], &r), TMX_EINVAL);
@@ -760,7 +760,7 @@ Test(iterative, bad_tolerance_is_einval)
 Test(iterative, size_beyond_arpack_int_is_eunsup)
 {
     int64_t n = 10, big = (int64_t)INT_MAX + 1;
-    tmx__iter_result r;
+    tmx__iter_result r = {0};
     cr_assert_eq(tmx__op_sym_maxabs(big, zero_op, &n, ITER_TOL, &r), TMX_EUNSUP);
     cr_assert_eq(tmx__op_gen_maxabs(big, zero_op, &n, ITER_TOL, &r), TMX_EUNSUP);
     cr_assert_eq(tmx__op_norm2(big, zero_op, zero_op, &n, ITER_TOL, &r), TMX_EUNSUP);
@@ -778,7 +778,7 @@ Test(iterative, non_finite_operator_output_is_einval)
     const int64_t sizes[2] = {8, 100}; /* dense fallback and ARPACK */
     for (int q = 0; q < 2; q++) {
         int64_t n = sizes[q];
-        tmx__iter_result r;
+        tmx__iter_result r = {0};
         cr_assert_eq(tmx__op_sym_maxabs(n, nan_op, &n, ITER_TOL, &r), TMX_EINVAL);
         cr_assert(strstr(tmx_last_error(), "non-finite") != NULL, "message: %s", tmx_last_error());
         cr_assert_eq(tmx__op_gen_maxabs(n, nan_op, &n, ITER_TOL, &r), TMX_EINVAL);
@@ -797,7 +797,7 @@ static void shift_op(const double *x, double *y, void *ctx)
 Test(iterative, cyclic_shift_does_not_converge_enoconv)
 {
     int64_t n = 100;
-    tmx__iter_result r;
+    tmx__iter_result r = {0};
     cr_assert_eq(tmx__op_gen_maxabs(n, shift_op, &n, ITER_TOL, &r), TMX_ENOCONV);
     cr_assert(strstr(tmx_last_error(), "did not converge") != NULL, "message: %s", tmx_last_error());
 }

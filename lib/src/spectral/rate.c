@@ -516,7 +516,7 @@ static tmx_status phase_norm(const tmx_topo *t, int64_t k, tmx_method m, double 
         free(e);
         TMX_TRY(tmx__dense_norm2(&D, out));
     } else {
-        tmx__iter_result r;
+        tmx__iter_result r = {0};
         TMX_TRY(tmx__op_norm2(n, op_product, op_product_t, &c, ITER_TOL, &r));
         *out = r.value;
     }
