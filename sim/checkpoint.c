@@ -12,6 +12,7 @@
  *                                      call), then per worker its steps, updates by others and
  *                                      updates at its snapshot (int64 × 3n) and its gradient's due
  *                                      time (double × n); its snapshots are the state's V buffer
+ *     sgp only: push-sum weights        w_i (double × N); the de-biased z = x / w is recomputed
  *     CRC-32                           uint32 (zlib's crc32) of every byte before it
  * The header names everything that changes the trajectory — the options, the topology's parameters,
  * CRC-32s of the data, the partition and the cached mixing matrices — so that a checkpoint written
@@ -290,6 +291,7 @@ tmx_status tmx_sim_save(tmx_sim *s, const char *path)
         put(&w, a->snapver, sizeof *a->snapver, n);
         put(&w, a->due, sizeof *a->due, n);
     }
+    if (s->ps.w) put(&w, s->ps.w, sizeof *s->ps.w, (size_t)s->N);
     uint32_t crc = (uint32_t)w.crc;
     if (w.ok) w.ok = fwrite(&crc, sizeof crc, 1, w.o.f) == 1;
     if (!w.ok) {
@@ -334,7 +336,8 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
     /* adpsgd: head[NASYNC], then steps, updates, snapver (int64) and due (double), n each */
     int64_t head[NASYNC] = {0}, *aq = s->as.heap ? malloc((size_t)s->n * 3 * sizeof *aq) : NULL;
     double *due = s->as.heap ? malloc((size_t)s->n * sizeof *due) : NULL;
-    if (!ours || !theirs || !times || (s->as.heap && (!aq || !due))) {
+    double *pw = s->ps.w ? malloc((size_t)s->N * sizeof *pw) : NULL; /* sgp: the push-sum weights */
+    if (!ours || !theirs || !times || (s->as.heap && (!aq || !due)) || (s->ps.w && !pw)) {
         st = tmx__error(TMX_ENOMEM, "out of memory");
         goto done;
     }
@@ -356,7 +359,7 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
     size_t state = state_elems(s), nbuf = 0;
     for (int b = 0; b < NBUF; b++) nbuf += saved_buffer(s, b);
     double expect = 8.0 + 4.0 + hlen + sizeof ints + sizeof dbl + (double)nbuf * (double)state * (double)s->esz +
-                    8.0 * (double)s->p + 8.0 * (double)s->N + async_bytes(s) + 4.0;
+                    8.0 * (double)s->p + 8.0 * (double)s->N + async_bytes(s) + (pw ? 8.0 * (double)s->N : 0.0) + 4.0;
     /* the header before the size: a foreign checkpoint has another size, and its field says why */
     build_header(s, ours);
     if ((st = compare_header(s, path, theirs, hlen, ours, &iter_limit)) != TMX_OK) goto done;
@@ -386,6 +389,7 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
     if (s->as.heap && (!get(f, head, sizeof head, &crc) || !get(f, aq, (size_t)s->n * 3 * sizeof *aq, &crc) ||
                        !get(f, due, (size_t)s->n * sizeof *due, &crc)))
         goto truncated;
+    if (pw && !get(f, pw, (size_t)s->N * sizeof *pw, &crc)) goto truncated;
     if (!get(f, &stored_crc, sizeof stored_crc, NULL)) goto truncated;
     if (fgetc(f) != EOF) {
         st = tmx__error(TMX_EPARSE, "checkpoint: %s has trailing data", path);
@@ -427,6 +431,12 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
             goto done;
         }
     }
+    for (int64_t i = 0; pw && i < s->N; i++) /* w_i ≥ w_ii^k > 0 under a positive diagonal */
+        if (!(pw[i] > 0.0 && isfinite(pw[i]))) {
+            st = tmx__error(TMX_EPARSE, "checkpoint: %s holds an invalid push-sum weight for node %lld (corrupt)", path,
+                            (long long)i);
+            goto done;
+        }
     /* pass 2: the state itself */
     if (fseek(f, data_at, SEEK_SET) != 0) goto truncated;
     for (int b = 0; b < NBUF; b++)
@@ -458,6 +468,10 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
         memcpy(a->due, due, n * sizeof *due);
         tmx__adpsgd_heapify(s); /* the heap is a function of (due, id): the same pop order */
     }
+    if (pw) {
+        memcpy(s->ps.w, pw, (size_t)s->N * sizeof *pw);
+        tmx__sgp_debias(s); /* z = x / w, as the step that wrote the checkpoint left it */
+    }
     goto done;
 truncated:
     st = tmx__error(TMX_EPARSE, "checkpoint: %s is truncated", path);
@@ -465,6 +479,7 @@ done:
     free(times);
     free(aq);
     free(due);
+    free(pw);
     free(chunk);
     free(ours);
     free(theirs);

@@ -17,14 +17,14 @@
 
 static const char *const algo_names[TMX_ALGO_COUNT] = {"dsgd", "dpsgd", "dmsgd", "vdmsgd", "qgdmsgd",
                                                        "psgd", "local", "easgd", "coop",  "gt",
-                                                       "adpsgd"};
+                                                       "adpsgd", "sgp"};
 static const char *const problem_names[TMX_PROB_COUNT] = {"logreg-nc", "lsq-nc", "mlp"};
 
 tmx_status tmx_algo_parse(const char *s, tmx_algo *out)
 {
     for (int a = 0; a < TMX_ALGO_COUNT; a++)
         if (s && strcmp(s, algo_names[a]) == 0) return *out = (tmx_algo)a, TMX_OK;
-    return tmx__error(TMX_EINVAL, "unknown algorithm '%s' (dsgd, dpsgd, dmsgd, vdmsgd, qgdmsgd, psgd, local, easgd, coop, gt, adpsgd)",
+    return tmx__error(TMX_EINVAL, "unknown algorithm '%s' (dsgd, dpsgd, dmsgd, vdmsgd, qgdmsgd, psgd, local, easgd, coop, gt, adpsgd, sgp)",
                       s ? s : "(null)");
 }
 
@@ -105,6 +105,8 @@ double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, i
      * the per-thread workspaces (which hold a few p-vectors at most); the clock's per-node times,
      * draws and degrees; adpsgd's event queue and counters */
     double async = cfg->algo == TMX_ALGO_ADPSGD ? TMX__ASYNC_BYTES_PER_NODE * (double)n : 0.0;
+    if (cfg->algo == TMX_ALGO_SGP) /* the de-biased models and the push-sum weights */
+        async = (double)p * (double)(n + aux) * esz + TMX__PUSH_BYTES_PER_NODE * (double)(n + aux);
     return (double)nb * (double)p * (double)(n + aux) * esz + 8.0 * (double)p * 8.0 + 40.0 * (double)(n + aux) + async;
 }
 
@@ -215,6 +217,8 @@ static tmx_status validate_config(const tmx_sim_config *c)
         return tmx__error(TMX_EINVAL, "consensus control applies to gossip algorithms (dsgd, dpsgd, dmsgd, vdmsgd, qgdmsgd, gt)");
     if (c->control != TMX_CONTROL_NONE && c->algo == TMX_ALGO_ADPSGD)
         return tmx__error(TMX_EINVAL, "--consensus-target does not apply to --algo adpsgd (no synchronous gossip rounds to repeat)");
+    if (c->control != TMX_CONTROL_NONE && c->algo == TMX_ALGO_SGP) /* extra rounds would move x and not w */
+        return tmx__error(TMX_EINVAL, "--consensus-target does not apply to --algo sgp (its rounds would have to carry the push-sum weights)");
     if (c->control_max_rounds < 1) return tmx__error(TMX_EINVAL, "control rounds cap must be >= 1");
     if (c->control_phases && c->control == TMX_CONTROL_NONE)
         return tmx__error(TMX_EINVAL, "--control-phases needs --consensus-target");
@@ -243,6 +247,7 @@ void tmx_sim_free(tmx_sim *s)
     tmx_topo_ws_free(s->topo_ws);
     tmx__clock_free(&s->clk);
     tmx__adpsgd_free(&s->as);
+    tmx__sgp_free(&s->ps);
     free(s);
 }
 
@@ -351,6 +356,7 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
         else s->cfg.init_scale = 0.0; /* the zero model, recorded as --init 0 (checkpoints as before) */
     }
     if (cfg->algo == TMX_ALGO_ADPSGD) TMX_TRY(tmx__adpsgd_init(s)); /* the first gradients, at x_i(0) */
+    if (cfg->algo == TMX_ALGO_SGP) TMX_TRY(tmx__sgp_init(s));       /* w_i = 1, z_i = x_i(0) */
     *out = s;
     return TMX_OK;
 nomem:
@@ -362,10 +368,13 @@ cleanup:
 
 int64_t tmx_sim_iter(const tmx_sim *s) { return s->iter; }
 int64_t tmx_sim_dim(const tmx_sim *s) { return s->p; }
+/* The agents' models: x, or SGP's de-biased z = x / w. */
+static const void *models(const tmx_sim *s) { return s->ps.Z ? s->ps.Z : s->buf[BUF_X]; }
+
 const double *tmx_sim_model(const tmx_sim *s, int64_t i)
 {
-    if (!s->f32) return (const double *)s->buf[BUF_X] + i * s->p;
-    const float *x = (const float *)s->buf[BUF_X] + i * s->p;
+    if (!s->f32) return (const double *)models(s) + i * s->p;
+    const float *x = (const float *)models(s) + i * s->p;
     for (int64_t k = 0; k < s->p; k++) s->model[k] = x[k];
     return s->model;
 }
@@ -379,6 +388,7 @@ double tmx_sim_bytes(const tmx_sim *s)
     for (int64_t q = 0; q < s->ncache; q++) b += (double)s->Wcache[q].nnz * 16.0 + (double)(s->N + 1) * 8.0;
     b += (double)s->N * (32.0 + 4.0 * (double)(s->ncache ? s->ncache : 1)) + (double)s->ncache; /* the clock */
     if (s->as.heap) b += TMX__ASYNC_BYTES_PER_NODE * (double)s->n;
+    if (s->ps.Z) b += (double)s->p * (double)s->N * (double)s->esz + TMX__PUSH_BYTES_PER_NODE * (double)s->N;
     return b;
 }
 
@@ -740,6 +750,14 @@ static tmx_status step(tmx_sim *s)
         }
         break;
     }
+    case TMX_ALGO_SGP: /* push-sum (sgp.c): g at z = x/w; x ← W(x − γg); w ← Ww; z ← x/w */
+        gradients(s, s->ps.Z, G, k, 0, 0.0, gn);
+        if ((st = weights_at(s, k, &W, &msgs)) != TMX_OK) return st;
+        s->be->mix_axpy(s, W, *X, G, gamma, *V, &ms);
+        swap(X, V);
+        tmx__sgp_update(s, W);
+        model_bytes += 8.0; /* the weight w_j rides with each message */
+        break;
     case TMX_ALGO_PSGD: /* x ← x − γ·mean(g) on every worker */
         gradients(s, *X, G, k, 0, 0.0, gn);
         s->be->cols_mean(s, G, s->gbar);
@@ -832,7 +850,7 @@ tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m)
 {
     int64_t p = s->p, n = s->n;
     memset(m, 0, sizeof *m);
-    s->be->cols_mean(s, s->buf[BUF_X], s->xbar);
+    s->be->cols_mean(s, models(s), s->xbar); /* sgp: the mean of the de-biased z_i */
     double cons = 0.0;
     for (int64_t i = 0; i < n; i++) {
         const double *x = tmx_sim_model(s, i);

@@ -1,5 +1,5 @@
 /* topomix simulator — the state shared by the engine's rooms (engine.c, checkpoint.c, clock.c,
- * adpsgd.c).
+ * adpsgd.c, sgp.c).
  * Not installed: the public interface is topomix/sim.h. */
 #ifndef TMX_SIM_INTERNAL_H
 #define TMX_SIM_INTERNAL_H
@@ -49,6 +49,12 @@ typedef struct tmx__async {
     int64_t stale_sum;   /* Σ over events of their staleness (checkpointed) */
     int64_t mark_events, mark_sum; /* events and stale_sum at the previous metrics call (checkpointed) */
 } tmx__async;
+
+/* SGP's push-sum state (sgp.c, docs/definitions.md §20); all NULL for the other algorithms. */
+typedef struct tmx__push {
+    double *w, *wnext; /* N: the push-sum weights (checkpointed), and the next ones */
+    void *Z;           /* p × N: the de-biased models z_i = x_i / w_i, kept current after every step */
+} tmx__push;
 
 typedef struct mix_stats {
     double consensus; /* (1/n) Σ_i ‖x_i − x̄‖² over the n workers of the output */
@@ -107,6 +113,7 @@ struct tmx_sim {
     int gt_ready;
     tmx__clock clk;
     tmx__async as; /* adpsgd only (else all NULL and 0) */
+    tmx__push ps;  /* sgp only (else all NULL) */
     /* wall seconds in tmx_sim_step and, within it, in the local gradients (not checkpointed) */
     double t_step, t_grad;
     /* checkpoints: CRC-32s of the data, the partition and the cached W (computed once, lazily) */
@@ -150,5 +157,16 @@ tmx_status tmx__adpsgd_step(tmx_sim *s);
 void tmx__adpsgd_heapify(tmx_sim *s);
 /* Bytes per worker of the queue and counters. */
 #define TMX__ASYNC_BYTES_PER_NODE 40.0
+
+/* ---- SGP (sgp.c) ---- */
+/* Allocates the weights (w_i = 1) and the de-biased models (z_i = x_i): after the initial models. */
+tmx_status tmx__sgp_init(tmx_sim *s);
+void tmx__sgp_free(tmx__push *q);
+/* After x ← W(x − γg): w ← W w and z ← x / w. */
+void tmx__sgp_update(tmx_sim *s, const tmx_csr *W);
+/* z ← x / w (after a checkpoint is loaded). */
+void tmx__sgp_debias(tmx_sim *s);
+/* Bytes per node of the weights (the de-biased models are one more state buffer). */
+#define TMX__PUSH_BYTES_PER_NODE 16.0
 
 #endif

@@ -96,12 +96,9 @@ tmx_status tmx_cost_messages(const tmx_topo *t, double *messages, int *exact, in
         return TMX_OK;
     }
     if (kind == TMX_TOPO_RANDOM && strcmp(name, "equidyn") == 0) {
-        /* The shift a is uniform on 1..n−1. Directed: node i sends to one node and receives from
-         * one. Undirected, (W^(a) + W^(a)ᵀ)/2 joins i to i + a and i − a: two peers, one when
-         * a = n/2. */
-        if (n < 2) return TMX_OK;
-        double half = n % 2 == 0 ? 1.0 : 0.0;
-        *messages = tmx_topo_params_of(t)->undirected ? (half + 2.0 * ((double)(n - 1) - half)) / (double)(n - 1) : 1.0;
+        /* Directed: node i sends to i + a and receives from i − a. Undirected: a matching, never
+         * empty (the first node visited and its partner are both free): one peer. */
+        *messages = n >= 2 ? 1.0 : 0.0;
         return TMX_OK;
     }
     int64_t count = kind == TMX_TOPO_PERIODIC ? tmx_topo_period(t) : kind == TMX_TOPO_RANDOM ? TMX_COST_MESSAGE_SAMPLES : 1;

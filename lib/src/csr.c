@@ -415,6 +415,7 @@ tmx_status tmx_csr_validate(const tmx_csr *W, double tol, tmx_validation *v)
     v->nnz = W->nnz;
     v->min_entry = n ? INFINITY : 0.0;
     v->min_in_degree = INT64_MAX;
+    int64_t diag = 0; /* rows with a positive diagonal */
     for (int64_t i = 0; i < n; i++) {
         double rowsum = 0.0;
         int64_t deg = 0;
@@ -424,6 +425,7 @@ tmx_status tmx_csr_validate(const tmx_csr *W, double tol, tmx_validation *v)
             rowsum += w;
             colsum[j] += w;
             if (w < v->min_entry) v->min_entry = w;
+            if (j == i && w > 0.0) diag++;
             if (j != i && w != 0.0) {
                 deg++;
                 outdeg[j]++;
@@ -450,6 +452,7 @@ tmx_status tmx_csr_validate(const tmx_csr *W, double tol, tmx_validation *v)
     v->doubly_stochastic = v->nonnegative && v->row_stochastic && v->col_stochastic;
     v->symmetric = v->max_asymmetry <= tol;
     v->connected = tmx_csr_is_connected(W);
+    v->push_sum = v->nonnegative && v->col_stochastic && diag == n && v->connected;
     free(colsum);
     free(outdeg);
     return TMX_OK;
@@ -483,7 +486,7 @@ static int64_t components(const tmx_csr *W)
 
 tmx_status tmx_csr_check_mixing(const tmx_csr *W, double tol, unsigned flags)
 {
-    static const char head[] = "W is not a mixing matrix";
+    const char *head = (flags & TMX_MIXING_PUSH) ? "W is not a push-sum mixing matrix" : "W is not a mixing matrix";
     tmx_validation v;
     tmx_status st = tmx_csr_validate(W, tol, &v);
     if (st != TMX_OK) return st;
@@ -498,8 +501,13 @@ tmx_status tmx_csr_check_mixing(const tmx_csr *W, double tol, unsigned flags)
                 if (W->val[e] < 0.0)
                     return tmx__error(TMX_EINVAL, "%s: entry (%lld, %lld) = %.15g is negative", head, (long long)i + 1,
                                       (long long)W->col[e] + 1, W->val[e]);
+    if (flags & TMX_MIXING_PUSH) /* every node keeps a share: its push-sum weight stays positive */
+        for (int64_t i = 0; i < n; i++)
+            if (!(tmx_csr_get(W, i, i) > 0.0))
+                return tmx__error(TMX_EINVAL, "%s: entry (%lld, %lld) = 0 (push-sum needs every node to keep a share "
+                                  "of its mass: a positive diagonal)", head, (long long)i + 1, (long long)i + 1);
     /* the sums are formed in the order tmx_csr_validate forms them, so they are the same numbers */
-    if (v.max_row_error > lim)
+    if (v.max_row_error > lim && !(flags & TMX_MIXING_PUSH))
         for (int64_t i = 0; i < n; i++) {
             double s = 0.0;
             for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) s += W->val[e];

@@ -1,8 +1,11 @@
 /* Benchmark: largest |λ| of a dense symmetric matrix, ours (tmx__dense_sym_maxabs: LAPACKE dsytrd,
  * two-stage from n = 3072, then dstebz at both ends of the spectrum) against NumPy
  * (numpy.linalg.eigvalsh: LAPACK dsyevd, eigenvalues only), both on the system OpenBLAS with the
- * same kernels, at n = 1024, 2048, 4096 (or the sizes given as arguments). Medians of 3 runs;
- * NumPy is timed inside Python (bench_dense.py), so interpreter start-up is not counted.
+ * same kernels, at n = 1024, 2048, 4096 (or the sizes given as arguments). Then β of the directed
+ * exp graph at the same sizes (the Gram route against SciPy's eigh subset on (W − J)ᵀ(W − J)) and
+ * the iterative rate of er -n 10000 --p 0.002 and two n = 4096 graphs against SciPy's eigsh.
+ * Medians of 3 runs; Python is timed inside Python (bench_dense.py), so interpreter start-up is
+ * not counted. On a shared machine, OPENBLAS_NUM_THREADS=1 on both sides steadies the ratios.
  *
  * OpenBLAS 0.3.21 picks slow non-AVX-512 kernels on some AVX-512 CPUs; tmx_blas_fix_coretype
  * re-executes this program with OPENBLAS_CORETYPE=SkylakeX when so, and NumPy gets the same
@@ -17,25 +20,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <topomix/spectral.h>
+#include <topomix/topomix.h>
 #include <unistd.h>
+#include "bench_util.h"
 
 #ifndef BENCH_DENSE_PY
 #define BENCH_DENSE_PY "bench_dense.py"
 #endif
 #define RUNS 3
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* splitmix64 in [0, 1) */
 static double unit(uint64_t *s)
@@ -74,21 +66,20 @@ static int make_matrix(tmx_mat *W, size_t n)
     return 0;
 }
 
-/* Runs bench_dense.py N; fills its output line. OPENBLAS_CORETYPE=core in its environment. */
-static int run_numpy(size_t n, const char *core, char *line, size_t len)
+/* Runs bench_dense.py with arguments a1 a2 (a2 may be NULL); fills its output line.
+ * OPENBLAS_CORETYPE=core in its environment. */
+static int run_py(const char *a1, const char *a2, const char *core, char *line, size_t len)
 {
     int fd[2];
     if (pipe(fd) != 0) return -1;
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
-        char nbuf[32];
-        snprintf(nbuf, sizeof nbuf, "%zu", n);
         dup2(fd[1], STDOUT_FILENO);
         close(fd[0]);
         close(fd[1]);
         if (core) setenv("OPENBLAS_CORETYPE", core, 1);
-        char *args[] = {(char *)"python3", (char *)BENCH_DENSE_PY, nbuf, NULL};
+        char *args[] = {(char *)"python3", (char *)BENCH_DENSE_PY, (char *)a1, (char *)a2, NULL};
         execv("/usr/bin/python3", args);
         _exit(127);
     }
@@ -106,6 +97,140 @@ static int run_numpy(size_t n, const char *core, char *line, size_t len)
     int status = 0;
     waitpid(pid, &status, 0);
     return (WIFEXITED(status) && WEXITSTATUS(status) == 0 && line[0]) ? 0 : -1;
+}
+
+static double median_of(double *t, int k)
+{
+    qsort(t, (size_t)k, sizeof *t, cmp);
+    return t[k / 2];
+}
+
+/* W of a topology (step 0), written to a Matrix Market file for the Python side. */
+static int topo_to_file(const char *name, int64_t n, double p, tmx_csr *W, char *path, size_t len)
+{
+    tmx_topo_params par;
+    tmx_topo_params_init(&par);
+    par.n = n;
+    par.p = p;
+    tmx_topo *t = NULL;
+    if (tmx_topo_new(name, &par, &t) != TMX_OK || tmx_topo_weights(t, 0, W) != TMX_OK) {
+        tmx_topo_free(t);
+        return -1;
+    }
+    tmx_topo_free(t);
+    snprintf(path, len, "/tmp/bench_dense_%ld_%s_%lld.mtx", (long)getpid(), name, (long long)n);
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    tmx_status st = tmx_mm_write(f, W, 0, "bench_dense");
+    return (fclose(f) == 0 && st == TMX_OK) ? 0 : -1;
+}
+
+/* β = ‖W − J‖₂ of a directed W: ours (the Gram route of rate_dense, tmx__dense_beta_gram) against
+ * SciPy's eigh subset on the dense (W − J)ᵀ(W − J); exp is circulant, a 3-permutation mixture is
+ * not. The former path (dgesdd on W − J, plus dgeev for the slem) is timed once up to n = 2048. */
+static int bench_gram(const size_t *sizes, int count, const char *core)
+{
+    printf("\nbeta = ||W - J||_2 of a directed W (exp: circulant), median of %d runs\n", RUNS);
+    printf("  ours : tmx__dense_beta_gram = sparse W^T W - rank-2 correction, then the top eigenvalue as above\n");
+    printf("  scipy: d = W - J; scipy.linalg.eigh(d.T @ d, subset_by_index=[n-1, n-1]) (dsyevr, index range)\n");
+    printf("%6s %-6s %10s %10s %11s %12s  %s\n", "n", "W", "ours [s]", "scipy [s]", "ours/scipy", "former [s]",
+           "beta ours, scipy");
+    int rc = 0;
+    for (int q = 0; q < count; q++) {
+        tmx_csr W = {0};
+        char path[256], line[512], kern[64] = "?";
+        if (topo_to_file("exp", (int64_t)sizes[q], 0.0, &W, path, sizeof path) != 0) {
+            printf("%6zu cannot build exp\n", sizes[q]);
+            rc = 1;
+            continue;
+        }
+        double t[RUNS], beta = 0.0, former = NAN;
+        for (int r = 0; r < RUNS; r++) {
+            double t0 = now();
+            if (tmx__dense_beta_gram(&W, &beta) != TMX_OK) rc = 1;
+            t[r] = now() - t0;
+        }
+        double ours = median_of(t, RUNS);
+        if (sizes[q] <= 2048) { /* the former path: full dgeev + full SVD of W − J */
+            tmx_mat A = {0};
+            double t0 = now(), x = 0.0;
+            if (tmx_csr_to_dense(&W, &A) == TMX_OK) {
+                for (size_t k = 0; k < A.rows * A.cols; k++) A.data[k] -= 1.0 / (double)W.n;
+                tmx_mat B = {0};
+                if (tmx_mat_init(&B, A.rows, A.cols) == TMX_OK) {
+                    memcpy(B.data, A.data, A.rows * A.cols * sizeof(double));
+                    if (tmx__dense_gen_maxabs(&A, &x) == TMX_OK && tmx__dense_norm2(&B, &x) == TMX_OK) former = now() - t0;
+                }
+                tmx_mat_destroy(&B);
+            }
+            tmx_mat_destroy(&A);
+        }
+        double py = 0.0, pv = 0.0;
+        if (run_py("gram", path, core, line, sizeof line) != 0 ||
+            sscanf(line, "seconds=%lf core=%63s numpy=%*s maxabs=%lf", &py, kern, &pv) != 3) {
+            printf("%6zu %-6s %10.4f (scipy failed)\n", sizes[q], "exp", ours);
+            rc = 1;
+        } else {
+            printf("%6zu %-6s %10.4f %10.4f %11.3f %12.4f  %.15g, %.15g\n", sizes[q], "exp", ours, py, ours / py, former,
+                   beta, pv);
+        }
+        fflush(stdout);
+        remove(path);
+        tmx_csr_destroy(&W);
+    }
+    return rc;
+}
+
+/* The iterative case of issue 16: er -n 10000 --p 0.002 (and a grid, where shift-invert runs), ours
+ * (tmx_rate_csr, method iterative) against scipy.sparse.linalg.eigsh with the same parameters. */
+static int bench_iterative(const char *core)
+{
+    static const struct {
+        const char *name;
+        int64_t n;
+        double p;
+    } cases[] = {{"er", 10000, 0.002}, {"er", 4096, 0.005}, {"grid", 4096, 0.0}};
+    printf("\nrho(W - J) of a sparse symmetric W, iterative, median of %d runs\n", RUNS);
+    printf("  ours : tmx_rate_csr(method iterative) (few-hop graphs: Lanczos first; else shift-invert)\n");
+    printf("  scipy: eigsh(LinearOperator(W x - mean x), k=1, which='LM', ncv=32, tol=1e-12)\n");
+    printf("%6s %-5s %10s %10s %11s %8s %12s  %s\n", "n", "W", "ours [s]", "scipy [s]", "ours/scipy", "applies",
+           "dense [s]", "rho ours, scipy");
+    int rc = 0;
+    for (size_t q = 0; q < sizeof cases / sizeof *cases; q++) {
+        tmx_csr W = {0};
+        char path[256], line[512], kern[64] = "?";
+        if (topo_to_file(cases[q].name, cases[q].n, cases[q].p, &W, path, sizeof path) != 0) {
+            printf("%6lld cannot build %s\n", (long long)cases[q].n, cases[q].name);
+            rc = 1;
+            continue;
+        }
+        double t[RUNS];
+        tmx_rate r = {0};
+        for (int k = 0; k < RUNS; k++) {
+            double t0 = now();
+            if (tmx_rate_csr(&W, TMX_METHOD_ITERATIVE, &r) != TMX_OK) rc = 1;
+            t[k] = now() - t0;
+        }
+        double ours = median_of(t, RUNS), dense = NAN;
+        if (W.n <= 4096) { /* what AUTO picked before: the dense path, once */
+            tmx_rate d;
+            double t0 = now();
+            if (tmx_rate_csr(&W, TMX_METHOD_DENSE, &d) == TMX_OK) dense = now() - t0;
+        }
+        double py = 0.0, pv = 0.0;
+        if (run_py("eigsh", path, core, line, sizeof line) != 0 ||
+            sscanf(line, "seconds=%lf core=%63s numpy=%*s maxabs=%lf", &py, kern, &pv) != 3) {
+            printf("%6lld %-5s %10.4f (scipy failed)\n", (long long)W.n, cases[q].name, ours);
+            rc = 1;
+        } else {
+            printf("%6lld %-5s %10.4f %10.4f %11.3f %8lld %12.4f  %.15g, %.15g\n", (long long)W.n, cases[q].name, ours,
+                   py, ours / py, (long long)r.iterations, dense, r.slem, pv);
+        }
+        fflush(stdout);
+        remove(path);
+        tmx_csr_destroy(&W);
+    }
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -178,7 +303,9 @@ int main(int argc, char **argv)
 
         char line[512], core[64] = "?";
         double np_s = 0.0, np_value = 0.0;
-        if (run_numpy(n, numpy_core, line, sizeof line) != 0 ||
+        char nbuf[32];
+        snprintf(nbuf, sizeof nbuf, "%zu", n);
+        if (run_py(nbuf, NULL, numpy_core, line, sizeof line) != 0 ||
             sscanf(line, "seconds=%lf core=%63s numpy=%*s maxabs=%lf", &np_s, core, &np_value) != 3) {
             printf("%6zu %10.4f %10s (running %s failed)\n", n, t[RUNS / 2], "-", BENCH_DENSE_PY);
             rc = 1;
@@ -188,5 +315,7 @@ int main(int argc, char **argv)
                t[RUNS / 2] / np_s, core, value, np_value);
         fflush(stdout);
     }
+    rc |= bench_gram(sizes, count, numpy_core);
+    rc |= bench_iterative(numpy_core);
     return rc;
 }

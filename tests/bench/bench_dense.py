@@ -4,6 +4,15 @@ a random symmetric, nearly doubly stochastic n x n matrix (the kind bench_dense.
 
 Usage: bench_dense.py N [RUNS]   (RUNS defaults to 3)
 Prints one line: seconds=<median> core=<OpenBLAS kernels> numpy=<version> maxabs=<max |lambda|>
+
+       bench_dense.py gram FILE.mtx [RUNS]
+beta = ||W - J||_2 of the W in FILE.mtx by SciPy's eigh subset on the Gram matrix: the top
+eigenvalue of (W - J)^T (W - J) (dense product, then LAPACK dsyevr with an index range).
+
+       bench_dense.py eigsh FILE.mtx [RUNS]
+rho(W - J) of a symmetric W by scipy.sparse.linalg.eigsh on the operator x -> W x - mean(x),
+with our parameters: k = 1, which = 'LM', ncv = 32, tol = 1e-12, eigenvalues only.
+Both print: seconds=<median> core=<kernels> numpy=<version> maxabs=<value>
 The kernels are OpenBLAS's choice unless OPENBLAS_CORETYPE is set in the environment.
 """
 import ctypes
@@ -43,7 +52,32 @@ def matrix(n, seed=1):
     return x[:, None] * b * x[None, :]
 
 
+def from_file(mode, path, runs):
+    import scipy.io
+    import scipy.linalg
+    import scipy.sparse.linalg as sla
+
+    w = scipy.io.mmread(path).tocsr()
+    n = w.shape[0]
+    times, value = [], 0.0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        if mode == "gram":
+            d = w.toarray() - 1.0 / n
+            g = d.T @ d
+            value = float(np.sqrt(scipy.linalg.eigh(g, subset_by_index=[n - 1, n - 1], eigvals_only=True)[0]))
+        else:
+            op = sla.LinearOperator((n, n), matvec=lambda x: w @ x - x.mean(), dtype=float)
+            value = float(abs(sla.eigsh(op, k=1, which="LM", ncv=32, tol=1e-12, return_eigenvectors=False)[0]))
+        times.append(time.perf_counter() - t0)
+    print(f"seconds={statistics.median(times):.6f} core={openblas_core()} numpy={np.__version__} "
+          f"maxabs={value:.17g}")
+
+
 def main():
+    if len(sys.argv) >= 3 and sys.argv[1] in ("gram", "eigsh"):
+        from_file(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 3)
+        return
     if len(sys.argv) < 2:
         sys.exit("usage: bench_dense.py N [RUNS]")
     n = int(sys.argv[1])

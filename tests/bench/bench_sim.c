@@ -56,6 +56,7 @@
 #include <topomix/sim.h>
 
 #include "sim_internal.h" /* the clock's own update, timed alone */
+#include "bench_util.h"
 
 #ifndef BENCH_SIM_PY
 #define BENCH_SIM_PY "ref_dsgd.py"
@@ -80,25 +81,6 @@ typedef struct bench_result {
     double clock_overhead; /* median over pairs of (time with the clock / time without) − 1 */
     double clock_alone;    /* seconds of the clock's own update per step (median of 5 rounds) */
 } bench_result;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int k)
-{
-    qsort(v, (size_t)k, sizeof *v, cmp);
-    return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
-}
 
 /* Size in KiB of the level-`level` data or unified cache of cpu0 per sysfs (what lscpu shows; glibc's
  * sysconf can report the host's cache under a hypervisor), or 0. */

@@ -13,25 +13,13 @@
 #include <time.h>
 #include <topomix/topomix.h>
 #include <unistd.h>
+#include "bench_util.h"
 
 #ifndef BENCH_SPARSE_PY
 #define BENCH_SPARSE_PY "bench_sparse_gap.py"
 #endif
 #define RUNS 3
 #define PLAIN_MAX_N 250000 /* scipy without shift-invert takes minutes beyond */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* bench_sparse_gap.py FILE MODE: its seconds and gap, or NaN when it fails. */
 static void scipy_run(const char *file, const char *mode, double *sec, double *gap)

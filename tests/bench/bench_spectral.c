@@ -5,13 +5,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <topomix/topomix.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench_util.h"
 
 static double peak_mib(void)
 {

@@ -24,6 +24,7 @@
 #include <topomix/cost.h>
 #include <topomix/sim.h>
 #include <topomix/topomix.h>
+#include "bench_util.h"
 
 enum { NN = 4, NT = 5, MAX_ITERS = 2000 };
 
@@ -62,13 +63,6 @@ typedef struct row {
     int64_t sim_steps; /* −1: the target was not reached in MAX_ITERS */
     double sim_time, sim_loss, wall;
 } row;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Equal within rounding: the simulated times are sums of the same message and compute times. */
 static int same(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)); }

@@ -191,7 +191,8 @@ static int64_t busiest(const tmx_csr *W)
 }
 
 /* The closed forms against the draws themselves: every matching draw's busiest node has one peer;
- * equidyn's expectation is the mean over every shift a = 1..n−1, enumerated. */
+ * equidyn's expectation is the mean over every shift a = 1..n−1 (undirected: and every start of
+ * the matching's walk, s = 0..n−1), enumerated. */
 Test(cost, random_closed_forms_match_the_draws)
 {
     tmx_csr W = {0};
@@ -215,12 +216,14 @@ Test(cost, random_closed_forms_match_the_draws)
             cr_assert_eq(tmx_cost_messages(t, &m, &exact, &samples), TMX_OK);
             cr_assert(exact);
             double sum = 0.0;
-            for (int64_t a = 1; a < n; a++) {
-                cr_assert_eq(tmx__equidyn_matrix(t, a, &W), TMX_OK);
-                sum += (double)busiest(&W);
-            }
-            cr_assert_float_eq(m, sum / (double)(n - 1), 1e-15, "equidyn n=%lld undirected %d: %g vs %g", (long long)n,
-                               und, m, sum / (double)(n - 1));
+            int64_t starts = und ? n : 1, partner[11];
+            for (int64_t a = 1; a < n; a++)
+                for (int64_t s = 0; s < starts; s++) {
+                    cr_assert_eq(tmx__equidyn_matrix(t, a, s, partner, &W), TMX_OK);
+                    sum += (double)busiest(&W);
+                }
+            double mean = sum / (double)((n - 1) * starts);
+            cr_assert_float_eq(m, mean, 1e-15, "equidyn n=%lld undirected %d: %g vs %g", (long long)n, und, m, mean);
             tmx_topo_free(t);
         }
     }

@@ -3,10 +3,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
+#include "data/data_internal.h"
 #include "temp_file.h"
 
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <fenv.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1034,4 +1036,144 @@ Test(libsvm, labels_that_collapse_to_one_class_are_refused_naming_them)
     remove(path);
     cr_expect(eq(int, st, TMX_EINVAL));
     cr_expect(not(eq(ptr, strstr(tmx_last_error(), path), NULL)), "%s", tmx_last_error());
+}
+
+/* ---- the reader's number parser against strtod --------------------------------------------- */
+
+static uint64_t next_u64(uint64_t *state) /* splitmix64: the test's own reproducible stream */
+{
+    uint64_t x = (*state += 0x9e3779b97f4a7c15ull);
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* What the reader must answer for tok: strtod's value when strtod reads all of tok as a finite
+ * number, else a refusal. Returns 0 on agreement; counts the agreements reached by value. */
+static int disagrees(const char *tok, int64_t *accepted)
+{
+    size_t len = strlen(tok);
+    char *end;
+    double want = strtod(tok, &end), got = 0.0;
+    int valid = len > 0 && end == tok + len && isfinite(want);
+    int ok = tmx__libsvm_parse_real(tok, tok + len, &got);
+    if (ok != valid) return 1;
+    if (ok) {
+        ++*accepted;
+        return memcmp(&got, &want, sizeof got) != 0; /* bit for bit: -0.0 is not 0.0 */
+    }
+    return 0;
+}
+
+Test(libsvm_number, values_parse_bit_for_bit_as_strtod_parses_them)
+{
+    /* The reader decides plain decimals itself (Clinger's exact path, x87 extended precision with a
+     * tie check) and leaves the rest to strtod; any difference from strtod is a bug. Tokens:
+     * random doubles of every exponent printed as the writer does (%.17g) and as other tools do
+     * (%.15g, %.16g, %.6g, %.3e, %.19e); random digit strings (1 to 21 digits, leading zeros, a
+     * point anywhere, exponents −40..40, signs); decimals next to the midpoint between two
+     * neighbouring doubles (%.18Lg and %.19Lg of the exact midpoint, as long double); and integers
+     * in [2^53, 2^64) that are exact midpoints, where the tie check must send the token to strtod.
+     * About 700 000 tokens (20 s under valgrind, which computes long doubles in 53 bits: there the
+     * extended path steps aside and strtod decides). */
+    uint64_t st = 2024;
+    int64_t accepted = 0, tested = 0;
+    char tok[96];
+    const int prec[] = {17, 15, 16, 6}; /* %.*g */
+    for (int i = 0; i < 60000; i++) {
+        uint64_t b = next_u64(&st);
+        double x;
+        memcpy(&x, &b, sizeof x);
+        if (!isfinite(x)) continue;
+        if (i % 2) x = ldexp(x, -ilogb(x) + (int)(next_u64(&st) % 200) - 100); /* common magnitudes too */
+        for (size_t f = 0; f < sizeof prec / sizeof *prec + 2; f++) {
+            if (f < sizeof prec / sizeof *prec) snprintf(tok, sizeof tok, "%.*g", prec[f], x);
+            else snprintf(tok, sizeof tok, "%.*e", f % 2 ? 19 : 3, x);
+            tested++;
+            cr_assert(not(disagrees(tok, &accepted)), "token '%s'", tok);
+        }
+    }
+    for (int i = 0; i < 200000; i++) {
+        uint64_t r = next_u64(&st);
+        int nd = 1 + (int)(r % 21), point = (int)((r >> 8) % (uint64_t)(nd + 2)) - 1, lead = (int)((r >> 16) % 4);
+        size_t at = 0;
+        if ((r >> 20) & 1) tok[at++] = (r >> 21) & 1 ? '-' : '+';
+        for (int k = 0; k < lead; k++) tok[at++] = '0';
+        uint64_t dg = next_u64(&st);
+        for (int k = 0; k < nd; k++) {
+            if (k == point) tok[at++] = '.';
+            tok[at++] = (char)('0' + (k == 0 && (r >> 24) & 1 ? 1 + dg % 9 : dg % 10));
+            dg = dg / 10 ? dg / 10 : next_u64(&st);
+        }
+        if (point == nd) tok[at++] = '.';
+        if ((r >> 28) % 3) at += (size_t)snprintf(tok + at, 16, "e%d", (int)((r >> 32) % 81) - 40);
+        tok[at] = '\0';
+        tested++;
+        cr_assert(not(disagrees(tok, &accepted)), "token '%s'", tok);
+    }
+    for (int i = 0; i < 60000; i++) {
+        uint64_t b = next_u64(&st);
+        double x = ldexp(1.0 + (double)(b >> 11) * 0x1p-53, (int)(b % 160) - 80); /* [2^-80, 2^80) */
+        long double mid = ((long double)x + (long double)nextafter(x, INFINITY)) / 2;
+        snprintf(tok, sizeof tok, "%.18Lg", mid);
+        tested++;
+        cr_assert(not(disagrees(tok, &accepted)), "token '%s'", tok);
+        snprintf(tok, sizeof tok, "%.19Lg", mid);
+        tested++;
+        cr_assert(not(disagrees(tok, &accepted)), "token '%s'", tok);
+    }
+    for (int i = 0; i < 30000; i++) {
+        int bitlen = 54 + (int)(next_u64(&st) % 11); /* 54..64 bits: ties below the 53rd */
+        uint64_t w = next_u64(&st) >> (64 - bitlen) | (uint64_t)1 << (bitlen - 1);
+        uint64_t low = ((uint64_t)1 << (bitlen - 53)) - 1;
+        w = (w & ~low) | (low + 1) / 2; /* the bits dropped by rounding: exactly one half */
+        snprintf(tok, sizeof tok, "%llu", (unsigned long long)w);
+        tested++;
+        cr_assert(not(disagrees(tok, &accepted)), "token '%s'", tok);
+        snprintf(tok, sizeof tok, "-%llue-%d", (unsigned long long)w, (int)(next_u64(&st) % 28));
+        tested++;
+        cr_assert(not(disagrees(tok, &accepted)), "token '%s'", tok);
+    }
+    cr_expect(gt(i64, accepted, tested / 2), "%lld of %lld tokens are numbers", (long long)accepted, (long long)tested);
+}
+
+Test(libsvm_number, malformed_and_non_finite_tokens_are_refused_as_strtod_refuses_them)
+{
+    const char *toks[] = {"1e", "1.5e+", ".", "-", "+", "1..2", "1e5.", "--1", "+-1", "0x", "nan", "inf", "-Infinity",
+                          "1e400", "-1e99999", "1,5", "1e+-5", "e5", ".e5", "1.2.3", "12a", "0x1p-3z", "1e5e5", "+.",
+                          "١", "1\r", "0.5\v", "99999999999999999999999999999999999999999e999"};
+    int64_t accepted = 0;
+    for (size_t k = 0; k < sizeof toks / sizeof *toks; k++) {
+        cr_expect(not(disagrees(toks[k], &accepted)), "token '%s'", toks[k]);
+    }
+    cr_expect(eq(i64, accepted, 0), "none of them is a finite number read whole");
+    /* strtod's own extensions stay accepted, through strtod */
+    double v = 0;
+    cr_expect(eq(int, tmx__libsvm_parse_real("0x1.8p1", "0x1.8p1" + 7, &v), 1));
+    cr_expect(eq(dbl, v, 3.0));
+    cr_expect(eq(int, tmx__libsvm_parse_real("1e-320", "1e-320" + 6, &v), 1), "a subnormal is accepted");
+    cr_expect(eq(dbl, v, strtod("1e-320", NULL)));
+}
+
+Test(libsvm_number, another_rounding_mode_is_followed_as_strtod_follows_it)
+{
+    /* strtod rounds in the current rounding mode; so must the reader (its fast paths assume
+     * rounding to nearest, and step aside otherwise). Rounding upward, "0.3" (whose nearest double
+     * lies below 0.3) must give the next double up. */
+    const char *toks[] = {"0.3", "0.46147349570053017", "-0.70000000000000007", "123456789012345678e-20", "2.5"};
+    int saved = fegetround();
+    cr_assert(eq(int, fesetround(FE_UPWARD), 0));
+    int64_t accepted = 0;
+    int differs = 0;
+    for (size_t k = 0; k < sizeof toks / sizeof *toks; k++) {
+        int bad = disagrees(toks[k], &accepted);
+        double up = strtod(toks[k], NULL);
+        fesetround(saved);
+        differs += up != strtod(toks[k], NULL);
+        fesetround(FE_UPWARD);
+        cr_expect(not(bad), "token '%s'", toks[k]);
+    }
+    fesetround(saved);
+    cr_expect(eq(i64, accepted, 5));
+    cr_expect(gt(int, differs, 0), "rounding upward changes some of these values");
 }

@@ -77,6 +77,8 @@ typedef struct tmx_validation {
     int connected;        /**< the graph of W's off-diagonal nonzeros is strongly connected */
     int64_t min_in_degree, max_in_degree, min_out_degree, max_out_degree;
     double max_row_error, max_col_error, max_asymmetry, min_entry;
+    int push_sum;         /**< a mixing matrix for push-sum (docs/definitions.md §20): nonnegative, column
+                           *   stochastic, a positive diagonal, strongly connected; row sums free */
 } tmx_validation;
 
 /** Validates W with absolute tolerance tol (tol ≥ 0, finite). O(n + nnz). */
@@ -92,6 +94,8 @@ TMX_API int tmx_csr_is_connected(const tmx_csr *W);
 
 /** Flags of tmx_csr_check_mixing. */
 #define TMX_MIXING_CONNECTED 1u /**< also demand a connected graph */
+#define TMX_MIXING_PUSH 2u      /**< push-sum: rows need not sum to 1, but the diagonal must be positive
+                                 *   ("entry (3, 3) = 0: ..."), checked after the signs */
 
 /** Checks that W is a mixing matrix: nonnegative, every row and column summing to 1, and with
  *  TMX_MIXING_CONNECTED in flags, the graph of its off-diagonal nonzeros connected. On the first

@@ -49,7 +49,9 @@ TMX_API tmx_status tmx_libsvm_read_file(const char *path, int64_t dim, tmx_label
  *  would refuse. */
 TMX_API tmx_status tmx_libsvm_write(FILE *f, const tmx_dataset *D);
 
-/** Synthetic data with a planted model (seeded, reproducible bit for bit).
+/** Synthetic data with a planted model (seeded, reproducible bit for bit: every entry is a
+ *  counter-based draw keyed by the seed, shard, sample and coordinate, so the data do not depend on
+ *  the number of OpenMP threads that generate them in parallel).
  *  Features a ~ N(μ_s, I) for a sample of shard s, with μ_s = hetero · u_s where u_s is a unit
  *  vector drawn per shard (hetero = 0: every shard from one distribution). The planted model
  *  x* ~ N(0, I/d). Labels: binary: b = sign(aᵀx* + noise·ε) (ties → +1); regression:

@@ -34,6 +34,7 @@ typedef enum tmx_algo {
     TMX_ALGO_COOP,    /* Cooperative SGD A(period, W, aux) */
     TMX_ALGO_GT,      /* gradient tracking (DIGing / DSGT) */
     TMX_ALGO_ADPSGD,  /* asynchronous D-PSGD (Lian et al. 2018): event-driven pairwise averaging */
+    TMX_ALGO_SGP,     /* stochastic gradient push (Assran et al. 2019): push-sum over a column-stochastic W */
     TMX_ALGO_COUNT
 } tmx_algo;
 

@@ -15,7 +15,8 @@ extern "C" {
 
 /** How a rate is computed. */
 typedef enum tmx_method {
-    TMX_METHOD_AUTO = 0,      /**< dft for circulant topologies, dense up to TMX_DENSE_MAX_N, else iterative */
+    TMX_METHOD_AUTO = 0,      /**< dft for circulant topologies, dense up to TMX_DENSE_MAX_N, else iterative;
+                               *   a symmetric W from n = 1024 on: iterative first, dense if it does not converge */
     TMX_METHOD_DENSE = 1,     /**< LAPACKE on OpenBLAS, O(n^3) time, O(n^2) memory */
     TMX_METHOD_DFT = 2,       /**< FFTW closed form of a circulant W, O(n log n); never forms W */
     TMX_METHOD_ITERATIVE = 3  /**< ARPACK (implicitly restarted Lanczos/Arnoldi) on the sparse W − J; for
@@ -57,6 +58,31 @@ TMX_API tmx_status tmx_rate_topo(const tmx_topo *t, int64_t k, tmx_method m, tmx
 
 /** Rates of any square W (dense or iterative; AUTO picks by size). */
 TMX_API tmx_status tmx_rate_csr(const tmx_csr *W, tmx_method m, tmx_rate *out);
+
+/** Every eigenvalue of a square W, for figures (topomix plot spectrum): dense LAPACK, dsyevd for an
+ *  exactly symmetric W (im all 0, re ascending), dgeev otherwise (sorted by decreasing modulus; a
+ *  conjugate pair together, positive imaginary part first). re and im are caller arrays of W->n
+ *  doubles; *symmetric (may be NULL) is set to 1 for the symmetric path. n > TMX_DENSE_MAX_N is
+ *  refused (TMX_EUNSUP), so is a dense copy that would not fit in memory (TMX_ENOMEM). */
+TMX_API tmx_status tmx_spectrum(const tmx_csr *W, double *re, double *im, int *symmetric);
+
+/** Rates of a push-sum (column-stochastic) W (docs/definitions.md §20). w is the Perron vector,
+ *  W w = w with Σ w_i = 1 (positive for a strongly connected W), and the numerators' deviation from
+ *  their limit w·(1ᵀx) obeys x⁺ − w(1ᵀx) = (W − w1ᵀ)(x − w(1ᵀx)) exactly: beta = ‖W − w1ᵀ‖₂ bounds
+ *  one step, slem = ρ(W − w1ᵀ) (W's second-largest |eigenvalue|) is the asymptotic rate,
+ *  ‖W^t − w1ᵀ‖₂^(1/t) → slem. For a doubly stochastic W, w1ᵀ = J: beta and slem are tmx_rate's.
+ *  perron_min and perron_max are n·min w_i and n·max w_i, the limits of the push-sum weights that
+ *  start at 1. Dense (LAPACKE: the Perron vector from the bordered system of W − I, dgesdd, dgeev):
+ *  n > TMX_DENSE_MAX_N is refused (TMX_EUNSUP), so is a W whose columns do not sum to 1 or whose
+ *  Perron vector is not positive (TMX_EINVAL). */
+typedef struct tmx_push_rate {
+    double beta, slem, gap; /**< gap = 1 − slem */
+    double perron_min, perron_max;
+} tmx_push_rate;
+
+TMX_API tmx_status tmx_rate_push_csr(const tmx_csr *W, tmx_push_rate *out);
+/** The same for W^(k) of a topology. */
+TMX_API tmx_status tmx_rate_push_topo(const tmx_topo *t, int64_t k, tmx_push_rate *out);
 
 /** Rates of a periodic topology: period P, period_rate = max over phases k of
  *  ‖W^(k+P−1)…W^(k) − J‖₂, and step_rate = period_rate^(1/P). */

@@ -24,15 +24,17 @@ typedef enum tmx_topo_kind {
 } tmx_topo_kind;
 
 /** Weight schemes. DEFAULT is the family's own: Metropolis–Hastings for undirected graphs, the
- *  definition's fixed weights otherwise. METROPOLIS and UNIFORM apply to graph families only; LAZY
+ *  definition's fixed weights otherwise. METROPOLIS, UNIFORM, MAX_DEGREE and BEST_CONSTANT apply to graph
+ *  families and files only (a file then gives its graph: docs/definitions.md §17); LAZY
  *  applies to every family and gives (I + W)/2 of the default weights. */
 typedef enum tmx_weights {
     TMX_WEIGHTS_DEFAULT = 0,
     TMX_WEIGHTS_METROPOLIS = 1, /**< w_ij = 1/(1 + max(d_i, d_j)) on edges, rest on the diagonal */
     TMX_WEIGHTS_UNIFORM = 2,    /**< w_ij = 1/(d_max + 1) on edges, rest on the diagonal */
     TMX_WEIGHTS_LAZY = 3,       /**< (I + W)/2 */
-    TMX_WEIGHTS_MAX_DEGREE = 4, /**< w_ij = 1/n on edges (the max-degree bound d_max ≤ n − 1), rest on the diagonal */
-    TMX_WEIGHTS_BEST_CONSTANT = 5, /**< w_ij = 2/(λ₁(L) + λ_{n−1}(L)) on edges (Xiao & Boyd), rest on the diagonal */
+    TMX_WEIGHTS_MAX_DEGREE = 4, /**< w_ij = 1/d_max on edges (Xiao & Boyd's max-degree weights), rest on the diagonal */
+    TMX_WEIGHTS_BEST_CONSTANT = 5, /**< w_ij = 2/(λ₁(L) + λ_{n−1}(L)) on edges (Xiao & Boyd), rest on the diagonal,
+                                    *   which may be negative; docs/definitions.md §17 */
     TMX_WEIGHTS_PUSH = 6        /**< directed graphs: column-stochastic, node j splits its mass uniformly over
                                  *   itself and its out-neighbours (push-sum) */
 } tmx_weights;
@@ -48,19 +50,19 @@ typedef enum tmx_index_base {
  *  default" for every optional field. */
 typedef struct tmx_topo_params {
     int64_t n;           /**< number of nodes, ≥ 1 (required) */
-    uint64_t seed;       /**< random topologies: er, matching, equistatic, equidyn (default 1) */
+    uint64_t seed;       /**< random topologies: er, matching, equistatic, equidyn, random-regular, small-world, random-ring (default 1) */
     tmx_weights weights; /**< weight scheme (default TMX_WEIGHTS_DEFAULT) */
     int64_t rows;        /**< grid/torus: rows r dividing n (0: largest divisor ≤ √n) */
-    double p;            /**< er: edge probability in (0, 1] (0: 1/2) */
-    int64_t k;           /**< base-k: maximum degree k ≥ 1 (0: 1) */
-    int64_t m;           /**< equistatic: number of basis matrices M ≥ 1 (0: ⌈log2 n⌉, at least 1) */
+    double p;            /**< er: edge probability in (0, 1] (0: 1/2); small-world: rewiring probability (0: 0.1) */
+    int64_t k;           /**< base-k: maximum degree k ≥ 1 (0: 1); small-world: even lattice degree (0: 4, or 2 below n = 5) */
+    int64_t m;           /**< equistatic: number of basis matrices M ≥ 1, any (0: from eps, else ⌈log2 n⌉, at least 1) */
     double eta;          /**< equidyn: laziness η in (0, 1] (0: 1/2) */
     int undirected;      /**< equistatic/equidyn: undirected version */
     int64_t base;        /**< exp: base B ≥ 2 (0: 2) */
     int64_t peers;       /**< npeer-exp: peers per step P ≥ 1 (0: 1) */
-    int64_t degree;      /**< random-regular: degree D (0: the family's default) */
+    int64_t degree;      /**< random-regular: degree D, n·D even (0: min(4, n − 1)) */
     double eps;          /**< equistatic: ε in (0, 1) choosing M = ⌊8 ln(2n/p)/(3ε²)⌋ (0: M as given) */
-    double fail_prob;    /**< equistatic: the failure probability p of that choice, in (0, 1) (0: the default) */
+    double fail_prob;    /**< equistatic: the failure probability p of that choice, in (0, 1) (0: 0.1) */
     tmx_index_base index_base; /**< file: edge lists' node numbering (default: detect) */
     int directed;        /**< file: an edge list's edges are directed (default: undirected) */
 } tmx_topo_params;
@@ -73,7 +75,7 @@ typedef struct tmx_topo_family_info {
     const char *name;    /**< "ring", "file" (used as file:PATH), … */
     tmx_topo_kind kind;
     int seeded;          /**< uses params.seed */
-    int graph;           /**< undirected graph family: METROPOLIS/UNIFORM weights apply */
+    int graph;           /**< undirected graph family: the graph weight schemes apply */
     const char *sizes;   /**< which n are allowed, in words */
     const char *summary; /**< one line */
 } tmx_topo_family_info;
@@ -126,6 +128,19 @@ TMX_API int tmx_topo_directed(const tmx_topo *t);
 TMX_API void tmx_topo_shape(const tmx_topo *t, int64_t *rows, int64_t *cols);
 /** The effective parameters (defaults resolved). */
 TMX_API const tmx_topo_params *tmx_topo_params_of(const tmx_topo *t);
+/** file: how the file was read, one line ("edge list, 1-based (detected: no id is 0), undirected,
+ *  12 edges, unweighted; metropolis weights on its graph"); NULL for other families. */
+TMX_API const char *tmx_topo_source(const tmx_topo *t);
+
+/** A static topology from a matrix or graph held in memory, as file:PATH reads one from a file
+ *  (docs/definitions.md §17); its name is "user". A is copied. With graph != 0, or when p->weights
+ *  is a graph scheme (metropolis, uniform, max-degree, best-constant, push), A's off-diagonal
+ *  nonzeros are a graph (row i: whom node i receives from) under that scheme (default and lazy:
+ *  Metropolis, lazy Metropolis): undirected unless p->directed (push only), n ≥ 2, symmetric in
+ *  pattern and connected (strongly, when directed). Otherwise A is W itself (lazy: (I + A)/2).
+ *  Only p->weights, p->directed and p->n (0, or A's n) may be set (TMX_EINVAL naming the problem;
+ *  TMX_EDIM for another n). */
+TMX_API tmx_status tmx_topo_from_csr(const tmx_csr *A, int graph, const tmx_topo_params *p, tmx_topo **out);
 
 /** Validation of a topology at step k: the per-step report of tmx_csr_validate, plus, for periodic
  *  topologies, whether the union of the graphs over one period is strongly connected

@@ -8,7 +8,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
+#include "data/data_internal.h"
+
 #include <errno.h>
+#include <fenv.h>
+#include <float.h>
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,17 +82,154 @@ static tmx_status reserve(sparse_rows *s, int64_t rows, int64_t nnz)
 
 static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
 
+/* ---- numbers: strtod's value, faster ----------------------------------------------------------
+ *
+ * strtod took half of the reader's time on the %.17g values that tmx_libsvm_write (and most tools)
+ * write: glibc parses them through multi-precision arithmetic. Debian's fast parsers (fast_float,
+ * double-conversion) are C++, so the common case is decided here, exactly as strtod would decide
+ * it, and everything else goes to strtod:
+ *   - a plain decimal [+-]digits[.digits][(e|E)[+-]digits] with at most 19 significant digits, so
+ *     that the digits w < 10^19 fit in 64 bits, and a decimal exponent e10 (value w·10^e10);
+ *   - w ≤ 2^53 and |e10| ≤ 22 [Clinger 1990]: w and 10^|e10| are exact doubles, and one IEEE
+ *     multiplication or division rounds the exact value once: strtod's result;
+ *   - else |e10| ≤ 27 in x87 extended precision (64-bit significand): w and 10^|e10| (5^27 < 2^64)
+ *     are exact, so r = w·10^e10 is the exact value rounded once, within half a unit of its 64th bit;
+ *     rounding r to double then gives the correctly rounded value unless r lies exactly halfway
+ *     between two doubles (its low 11 bits 10000000000): then the exact value may lie on either
+ *     side of the tie, and strtod decides. Used only where the extended format is x87's and the
+ *     arithmetic is really carried in 64 bits (checked at run time: valgrind, for one, computes
+ *     long doubles in 53 bits).
+ * Rounding to nearest and a '.' decimal point are required (checked per read, strtod follows the
+ * rounding mode and the locale); tests/unit/test_data.c compares with strtod on 700 000 tokens. */
+
+static const double pow10_dbl[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64
+#define HAVE_X87_PATH 1
+static const long double pow10_ext[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+                                          1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+                                          1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+#else
+#define HAVE_X87_PATH 0
+#endif
+
+/* What the fast paths may assume for this read: 0 strtod only, 1 Clinger's path, 2 both. */
+static int number_paths(void)
+{
+#if FLT_EVAL_METHOD != 0
+    return 0; /* double arithmetic carried in more bits: Clinger's single rounding does not hold */
+#else
+    const struct lconv *lc = localeconv();
+    if (fegetround() != FE_TONEAREST || !lc || strcmp(lc->decimal_point, ".") != 0) return 0;
+#if HAVE_X87_PATH
+    volatile long double big = 0x1p63L, one = 1.0L;
+    volatile long double sum = big + one;
+    if (sum - big == one) return 2; /* a 64-bit significand, really */
+#endif
+    return 1;
+#endif
+}
+
+/* Appends the digits starting at s (before e) to w: returns where they end; *sig counts them, and
+ * past 19 w is meaningless (the caller gives up). Eight at a time where they are eight digits
+ * [the SWAR conversion of fast_float, Lemire 2021], on little-endian machines. */
+static const char *digits(const char *s, const char *e, uint64_t *w, int *sig)
+{
+    uint64_t v = *w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (e - s >= 8 && *sig <= 19) {
+        uint64_t b;
+        memcpy(&b, s, 8);
+        if (((b & 0xf0f0f0f0f0f0f0f0ull) | (((b + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) >> 4)) !=
+            0x3333333333333333ull)
+            break; /* not eight digits */
+        b -= 0x3030303030303030ull;
+        b = b * 10 + (b >> 8); /* pairs of digits in bytes 0, 2, 4, 6 */
+        b = ((b & 0x000000ff000000ffull) * 0x000f424000000064ull +
+             ((b >> 16) & 0x000000ff000000ffull) * 0x0000271000000001ull) >> 32;
+        v = v * 100000000u + b;
+        *sig += 8;
+        s += 8;
+    }
+#endif
+    for (; s < e && *s >= '0' && *s <= '9'; s++, ++*sig) v = v * 10 + (uint64_t)(*s - '0');
+    *w = v;
+    return s;
+}
+
+/* The value of [s, e) as strtod would give it, when a fast path can decide: 1 and *out set;
+ * 0 when strtod must decide (not that the token is invalid). */
+static int fast_real(const char *s, const char *e, int paths, double *out)
+{
+    if (e - s > 64) return 0; /* bounds the counts below; such tokens are rare */
+    int neg = 0;
+    if (s < e && (*s == '-' || *s == '+')) neg = *s++ == '-';
+    uint64_t w = 0;
+    int sig = 0, ndig = 0, e10 = 0; /* significant digits in w, all digits, 10's exponent */
+    const char *t = s;
+    while (s < e && *s == '0') s++; /* leading zeros are not significant */
+    s = digits(s, e, &w, &sig);
+    ndig += (int)(s - t);
+    if (s < e && *s == '.') {
+        t = ++s;
+        if (sig == 0)
+            while (s < e && *s == '0') s++;
+        s = digits(s, e, &w, &sig);
+        ndig += (int)(s - t);
+        e10 -= (int)(s - t);
+    }
+    if (ndig == 0 || sig > 19) return 0;
+    if (s < e && (*s == 'e' || *s == 'E')) {
+        s++;
+        int eneg = 0, x = 0, xd = 0;
+        if (s < e && (*s == '-' || *s == '+')) eneg = *s++ == '-';
+        for (; s < e && *s >= '0' && *s <= '9'; s++, xd++) {
+            if (xd == 4) return 0; /* |exponent| ≥ 10^4: over- or underflow, strtod's business */
+            x = x * 10 + (*s - '0');
+        }
+        if (xd == 0) return 0;
+        e10 += eneg ? -x : x;
+    }
+    if (s != e) return 0;
+    double v;
+    if (w == 0) {
+        v = 0.0;
+    } else if (w <= ((uint64_t)1 << 53) && e10 >= -22 && e10 <= 22) {
+        v = e10 >= 0 ? (double)w * pow10_dbl[e10] : (double)w / pow10_dbl[-e10];
+    } else {
+#if HAVE_X87_PATH
+        if (paths < 2 || e10 < -27 || e10 > 27) return 0;
+        long double r = e10 >= 0 ? (long double)w * pow10_ext[e10] : (long double)w / pow10_ext[-e10];
+        uint64_t bits;
+        memcpy(&bits, &r, sizeof bits); /* x87 layout: the significand, explicit leading 1, first */
+        if ((bits & 0x7ff) == 0x400) return 0;
+        v = (double)r; /* |r| within [10^-27, 2^64·10^27]: a normal double */
+#else
+        return 0;
+#endif
+    }
+    *out = neg ? -v : v;
+    return 1;
+}
+
 /* A real number spanning exactly [s, e): strtod must consume the whole token, and the value must be
  * finite (NaN, Inf and overflow are refused; underflow to a subnormal or zero is accepted). */
-static int parse_real(const char *s, const char *e, double *out)
+static int parse_real(const char *s, const char *e, int paths, double *out)
 {
     if (s == e || *s == '\r' || is_blank(*s)) return 0; /* strtod would skip leading space */
+    if (paths && fast_real(s, e, paths, out)) return 1;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
     if (end != e || !isfinite(v)) return 0;
     *out = v;
     return 1;
+}
+
+int tmx__libsvm_parse_real(const char *s, const char *e, double *out)
+{
+    return parse_real(s, e, number_paths(), out);
 }
 
 typedef enum { IDX_OK, IDX_BAD, IDX_NEGATIVE, IDX_ZERO, IDX_RANGE } idx_result;
@@ -103,6 +245,13 @@ static idx_result parse_index(const char *s, const char *e, int64_t *out)
     for (const char *c = d; c < e; c++)
         if (*c < '0' || *c > '9') return IDX_BAD;
     if (neg) return IDX_NEGATIVE;
+    if (e - d <= 18) { /* below 10^18 < 2^63: no overflow, no strtoll */
+        int64_t v = 0;
+        for (const char *c = d; c < e; c++) v = v * 10 + (*c - '0');
+        if (v == 0) return IDX_ZERO;
+        *out = v;
+        return IDX_OK;
+    }
     char *end;
     errno = 0;
     long long v = strtoll(d, &end, 10);
@@ -126,8 +275,9 @@ static const char *token_text(const char *s, const char *e, char *buf, size_t le
     return buf;
 }
 
-/* Parses one data line (comment and line end already removed; not blank) into row s->m. */
-static tmx_status parse_line(char *line, long lineno, int64_t dim, sparse_rows *s, int64_t *dmax)
+/* Parses one data line (comment and line end already removed; not blank) into row s->m; paths:
+ * number_paths(). */
+static tmx_status parse_line(char *line, long lineno, int64_t dim, int paths, sparse_rows *s, int64_t *dmax)
 {
     char tok[48];
     char *p = line;
@@ -136,7 +286,7 @@ static tmx_status parse_line(char *line, long lineno, int64_t dim, sparse_rows *
     while (*e && !is_blank(*e)) e++;
 
     double label;
-    if (!parse_real(p, e, &label))
+    if (!parse_real(p, e, paths, &label))
         return tmx__error(TMX_EPARSE, "libsvm: line %ld: label '%s' is not a finite number", lineno,
                           token_text(p, e, tok, sizeof tok));
 
@@ -144,9 +294,9 @@ static tmx_status parse_line(char *line, long lineno, int64_t dim, sparse_rows *
     for (p = e;;) {
         while (is_blank(*p)) p++;
         if (!*p) break;
-        e = p;
-        while (*e && !is_blank(*e)) e++;
-        char *colon = memchr(p, ':', (size_t)(e - p));
+        char *colon = NULL;
+        for (e = p; *e && !is_blank(*e); e++)
+            if (*e == ':' && !colon) colon = e;
         if (!colon)
             return tmx__error(TMX_EPARSE, "libsvm: line %ld: missing ':' in '%s' (expected idx:val)",
                               lineno, token_text(p, e, tok, sizeof tok));
@@ -177,12 +327,14 @@ static tmx_status parse_line(char *line, long lineno, int64_t dim, sparse_rows *
             return tmx__error(TMX_EPARSE, "libsvm: line %ld: index %lld is above dim = %lld", lineno,
                               (long long)idx, (long long)dim);
         double v;
-        if (!parse_real(colon + 1, e, &v))
+        if (!parse_real(colon + 1, e, paths, &v))
             return tmx__error(TMX_EPARSE, "libsvm: line %ld: value '%s' of index %lld is not a finite "
                                           "number",
                               lineno, token_text(colon + 1, e, tok, sizeof tok), (long long)idx);
-        tmx_status st = reserve(s, s->m + 1, s->nnz + 1);
-        if (st != TMX_OK) return st;
+        if (s->nnz >= s->cap_col || s->nnz >= s->cap_val) { /* the rows' arrays: at the line's end */
+            tmx_status st = reserve(s, s->m + 1, s->nnz + 1);
+            if (st != TMX_OK) return st;
+        }
         s->col[s->nnz] = idx - 1;
         s->val[s->nnz] = v;
         s->nnz++;
@@ -283,6 +435,7 @@ tmx_status tmx_libsvm_read(FILE *f, int64_t dim, tmx_label_mode mode, tmx_datase
     if (mode != TMX_LABELS_BINARY && mode != TMX_LABELS_CLASSES && mode != TMX_LABELS_RAW)
         return tmx__error(TMX_EINVAL, "libsvm_read: unknown label mode %d", (int)mode);
 
+    const int paths = number_paths();
     TMX_TRY(reserve(&s, 1, 1)); /* every array non-NULL from here on */
     s.rowptr[0] = 0;
     for (;;) {
@@ -302,16 +455,18 @@ tmx_status tmx_libsvm_read(FILE *f, int64_t dim, tmx_label_mode mode, tmx_datase
             goto cleanup;
         }
         /* a UTF-8 byte order mark, as some Windows editors write, is not part of the first label */
-        if (lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0) memmove(line, line + 3, (size_t)len - 2);
-        char *hash = strchr(line, '#');
-        if (hash) *hash = '\0';
-        len = (ssize_t)strlen(line);
+        if (lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0) {
+            memmove(line, line + 3, (size_t)len - 2);
+            len -= 3;
+        }
+        char *hash = memchr(line, '#', (size_t)len);
+        if (hash) *hash = '\0', len = hash - line;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || is_blank(line[len - 1])))
             line[--len] = '\0';
         char *p = line;
         while (is_blank(*p)) p++;
         if (!*p) continue;
-        TMX_TRY(parse_line(p, lineno, dim, &s, &dmax));
+        TMX_TRY(parse_line(p, lineno, dim, paths, &s, &dmax));
     }
     if (s.m == 0) {
         st = tmx__error(TMX_EPARSE, "libsvm: no samples (%ld lines, all blank or comments)", lineno);

@@ -116,17 +116,19 @@ cleanup:
     return st;
 }
 
-tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out)
+/* The smallest (*lo, when lo != NULL) and the largest (*hi) eigenvalue of a symmetric A, read from
+ * its lower triangle; A is overwritten. */
+static tmx_status sym_ends(const char *fn, tmx_mat *A, double *lo, double *hi)
 {
-    static const char fn[] = "dense_sym_maxabs";
     tmx_status st = TMX_OK;
     double *d = NULL, *e = NULL, *tau = NULL;
     lapack_int *isplit = NULL, *iblock = NULL;
-    TMX_TRY(check_square(fn, A, out));
+    TMX_TRY(check_square(fn, A, hi));
     TMX_TRY(check_finite(fn, A, 1));
     lapack_int n = (lapack_int)A->rows, lda = (lapack_int)A->ld;
     if (n == 1) {
-        *out = fabs(A->data[0]);
+        *hi = A->data[0];
+        if (lo) *lo = A->data[0];
         goto cleanup;
     }
     d = alloc_doubles((size_t)n);
@@ -155,7 +157,7 @@ tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out)
      * get length n: tau, no longer needed, holds them. d and e are only read. */
     double abstol = 2.0 * LAPACKE_dlamch('S'), ends[2] = {0.0, 0.0};
     int bisected = 1;
-    for (int k = 0; k < 2 && bisected; k++) {
+    for (int k = lo ? 0 : 1; k < 2 && bisected; k++) {
         lapack_int idx = k == 0 ? 1 : n, m = 0, nsplit = 0;
         info = LAPACKE_dstebz('I', 'E', n, 0.0, 0.0, idx, idx, abstol, d, e, &m, &nsplit, tau, iblock,
                               isplit);
@@ -178,7 +180,8 @@ tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out)
         ends[0] = d[0];
         ends[1] = d[n - 1];
     }
-    *out = fmax(fabs(ends[0]), fabs(ends[1]));
+    *hi = ends[1];
+    if (lo) *lo = ends[0];
 cleanup:
     free(d);
     free(e);
@@ -186,6 +189,20 @@ cleanup:
     free(isplit);
     free(iblock);
     return st;
+}
+
+tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out)
+{
+    if (!out) return tmx__error(TMX_EINVAL, "dense_sym_maxabs: NULL argument");
+    double lo = 0.0, hi = 0.0;
+    tmx_status st = sym_ends("dense_sym_maxabs", A, &lo, &hi);
+    if (st == TMX_OK) *out = fmax(fabs(lo), fabs(hi));
+    return st;
+}
+
+tmx_status tmx__dense_sym_top(tmx_mat *A, double *out)
+{
+    return sym_ends("dense_sym_top", A, NULL, out);
 }
 
 tmx_status tmx__dense_gen_maxabs(tmx_mat *A, double *out)
@@ -241,4 +258,92 @@ tmx_status tmx__dense_norm2(tmx_mat *A, double *out)
 cleanup:
     free(s);
     return st;
+}
+
+/* β = ‖W − J‖₂ from the Gram matrix G = (W − J)ᵀ(W − J), whose largest eigenvalue is β². With
+ * c = Wᵀ1 (column sums), G = WᵀW − (c 1ᵀ + 1 cᵀ − 11ᵀ)/n: the sparse product WᵀW costs O(n·d²)
+ * for d entries a row, so the only O(n³) work is the reduction of G, the symmetric path above — no
+ * dense product (SciPy's eigh on (W − J)ᵀ(W − J) spends 2n³ flops forming it) and no SVD.
+ * Accuracy: G's entries carry absolute errors of a few eps·B² and the eigensolver's backward error
+ * is c·n·eps·‖G‖, where B² = ‖W‖₁‖W‖∞ ≥ ‖W‖₂² ≥ ‖G‖ (Hölder); since |σ̂² − σ²| = |σ̂ − σ|(σ̂ + σ),
+ * the error in β is about c·n·eps·B²/(2β). The largest singular value loses no digits while β is
+ * comparable to B; from β < B/8 on (8× the SVD's c·n·eps·B, for well-mixing W such as the
+ * complete graph, where β → 0) TMX_EUNSUP is returned and the caller takes the SVD of W − J. */
+tmx_status tmx__dense_beta_gram(const tmx_csr *W, double *out)
+{
+    static const char fn[] = "dense_beta_gram";
+    if (!W || !out) return tmx__error(TMX_EINVAL, "%s: NULL argument", fn);
+    int64_t n = W->n;
+    tmx_status st = TMX_OK;
+    tmx_csr Wt = {0}, C = {0};
+    tmx_mat G = {0};
+    double *c = calloc((size_t)(n > 0 ? n : 1), sizeof *c);
+    if (!c) return tmx__error(TMX_ENOMEM, "%s: cannot allocate %lld doubles", fn, (long long)n);
+    double row_max = 0.0, col_max = 0.0;
+    double *colabs = calloc((size_t)(n > 0 ? n : 1), sizeof *colabs);
+    if (!colabs) {
+        st = tmx__error(TMX_ENOMEM, "%s: cannot allocate %lld doubles", fn, (long long)n);
+        goto cleanup;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        double ra = 0.0;
+        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) {
+            c[W->col[e]] += W->val[e];
+            colabs[W->col[e]] += fabs(W->val[e]);
+            ra += fabs(W->val[e]);
+        }
+        row_max = fmax(row_max, ra);
+    }
+    for (int64_t j = 0; j < n; j++) col_max = fmax(col_max, colabs[j]);
+    TMX_TRY(tmx_csr_transpose(&Wt, W));
+    TMX_TRY(tmx_csr_mul(&C, &Wt, W));
+    TMX_TRY(tmx_mat_init(&G, (size_t)n, (size_t)n));
+    double inv_n = 1.0 / (double)n;
+    for (int64_t j = 0; j < n; j++) { /* column j of the lower triangle (G is symmetric) */
+        double *g = G.data + (size_t)j * G.ld;
+        for (int64_t i = j; i < n; i++) g[i] = -(c[i] + c[j] - 1.0) * inv_n;
+    }
+    for (int64_t i = 0; i < n; i++) /* (WᵀW)_{ij} for j ≤ i */
+        for (int64_t e = C.rowptr[i]; e < C.rowptr[i + 1]; e++)
+            if (C.col[e] <= i) G.data[(size_t)i + (size_t)C.col[e] * G.ld] += C.val[e];
+    tmx_csr_destroy(&Wt);
+    tmx_csr_destroy(&C);
+    double top = 0.0, b2 = row_max * col_max;
+    TMX_TRY(tmx__dense_sym_top(&G, &top));
+    if (!(top >= b2 / 64.0)) {
+        st = tmx__error(TMX_EUNSUP, "%s: beta^2 = %.3g is below B^2/64 = %.3g: the Gram matrix would lose digits", fn,
+                        top, b2 / 64.0);
+        goto cleanup;
+    }
+    *out = sqrt(top);
+cleanup:
+    free(c);
+    free(colabs);
+    tmx_csr_destroy(&Wt);
+    tmx_csr_destroy(&C);
+    tmx_mat_destroy(&G);
+    return st;
+}
+
+int tmx__csr_is_circulant(const tmx_csr *W)
+{
+    int64_t n = W->n;
+    if (n < 1) return 0;
+    double *c = calloc((size_t)n, sizeof *c);
+    char *has = calloc((size_t)n, 1);
+    int circ = c && has;
+    int64_t count = W->rowptr[1] - W->rowptr[0];
+    for (int64_t e = 0; circ && e < W->rowptr[1]; e++) c[W->col[e]] = W->val[e], has[W->col[e]] = 1;
+    /* row i must hold exactly row 0's entries shifted by i: the same count, and every entry
+     * (i, j) equal to row 0's at offset (j − i) mod n; together these leave no room for others */
+    for (int64_t i = 1; circ && i < n; i++) {
+        if (W->rowptr[i + 1] - W->rowptr[i] != count) circ = 0;
+        for (int64_t e = W->rowptr[i]; circ && e < W->rowptr[i + 1]; e++) {
+            int64_t s = (W->col[e] - i + n) % n;
+            if (!has[s] || c[s] != W->val[e]) circ = 0;
+        }
+    }
+    free(c);
+    free(has);
+    return circ;
 }

@@ -225,14 +225,14 @@ static void start_vector(int64_t n, int attempt, double *resid)
 #define TMX__ITER_STARTS 3
 
 static tmx_status aupd_failed(const char *fn, const char *routine, tmx__fint info, const tmx__fint *iparam,
-                              int64_t n, double tol, int64_t applies)
+                              int maxiter, int64_t n, double tol, int64_t applies)
 {
     switch (info) {
     case 1:
         return tmx__error(TMX_ENOCONV,
                           "%s: %s did not converge in %d restarts (%d of %d Ritz values converged; "
                           "n = %lld, tol = %g, %lld operator applications)",
-                          fn, routine, TMX__ITER_MAXITER, (int)iparam[4], TMX__ITER_NEV, (long long)n,
+                          fn, routine, maxiter, (int)iparam[4], TMX__ITER_NEV, (long long)n,
                           tol, (long long)applies);
     case 3:
         return tmx__error(TMX_ENOCONV,
@@ -336,7 +336,7 @@ cleanup:
 
 /* ---- symmetric: dsaupd / dseupd (also AᵀA for norm2) ------------------------------------------- */
 
-static tmx_status arpack_sym(tmx__opctx *o, const char *fn, double tol, double *theta_out,
+static tmx_status arpack_sym(tmx__opctx *o, const char *fn, double tol, int maxiter, double *theta_out,
                              double *res_out, double *vec_out)
 {
     tmx_status st = TMX_OK;
@@ -361,7 +361,7 @@ static tmx_status arpack_sym(tmx__opctx *o, const char *fn, double tol, double *
         start_vector(o->n, attempt, resid);
         memset(iparam, 0, sizeof iparam);
         iparam[0] = 1;                 /* exact shifts */
-        iparam[2] = TMX__ITER_MAXITER; /* restarts */
+        iparam[2] = maxiter;           /* restarts */
         iparam[6] = 1;                 /* mode 1: A x = λ x */
         ido = 0;
         info = 1; /* resid holds the start */
@@ -383,7 +383,7 @@ static tmx_status arpack_sym(tmx__opctx *o, const char *fn, double tol, double *
         goto cleanup;
     }
     if (info != 0) {
-        st = aupd_failed(fn, "dsaupd", info, iparam, o->n, tol, o->applies);
+        st = aupd_failed(fn, "dsaupd", info, iparam, maxiter, o->n, tol, o->applies);
         goto cleanup;
     }
     tmx__fint rvec = 1;
@@ -420,14 +420,20 @@ cleanup:
 
 tmx_status tmx__op_sym_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__iter_result *r)
 {
+    return tmx__op_sym_maxabs_budget(n, A, ctx, tol, 0, r);
+}
+
+tmx_status tmx__op_sym_maxabs_budget(int64_t n, tmx__op A, void *ctx, double tol, int max_restarts, tmx__iter_result *r)
+{
     static const char fn[] = "op_sym_maxabs";
     tmx_status st = check_args(fn, n, A, r, tol);
     if (st != TMX_OK) return st;
     tmx__opctx o = {A, NULL, ctx, NULL, n, 0, {0.0}};
     if (n <= TMX__ITER_DENSE_N) return dense_fallback(&o, fn, KIND_SYM, r);
     double theta = 0.0, res = 0.0;
+    int maxiter = max_restarts > 0 && max_restarts < TMX__ITER_MAXITER ? max_restarts : TMX__ITER_MAXITER;
     pthread_mutex_lock(&arpack_lock);
-    st = arpack_sym(&o, fn, tol, &theta, &res, r->vec);
+    st = arpack_sym(&o, fn, tol, maxiter, &theta, &res, r->vec);
     pthread_mutex_unlock(&arpack_lock);
     if (st != TMX_OK) return st;
     r->value = fabs(theta);
@@ -453,7 +459,7 @@ tmx_status tmx__op_norm2(int64_t n, tmx__op A, tmx__op At, void *ctx, double tol
     }
     double theta = 0.0, res = 0.0;
     pthread_mutex_lock(&arpack_lock);
-    st = arpack_sym(&o, fn, tol, &theta, &res, NULL);
+    st = arpack_sym(&o, fn, tol, TMX__ITER_MAXITER, &theta, &res, NULL);
     pthread_mutex_unlock(&arpack_lock);
     free(tmp);
     if (st != TMX_OK) return st;
@@ -515,7 +521,7 @@ static tmx_status arpack_gen(tmx__opctx *o, const char *fn, double tol, tmx__ite
         goto cleanup;
     }
     if (info != 0) {
-        st = aupd_failed(fn, "dnaupd", info, iparam, o->n, tol, o->applies);
+        st = aupd_failed(fn, "dnaupd", info, iparam, TMX__ITER_MAXITER, o->n, tol, o->applies);
         goto cleanup;
     }
     tmx__fint rvec = 1;

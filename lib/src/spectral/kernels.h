@@ -13,6 +13,14 @@
 
 /* Largest |λ| of a symmetric A: eigenvalues only (no eigenvectors). */
 tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out);
+/* Largest eigenvalue of a symmetric A (the top end only). */
+tmx_status tmx__dense_sym_top(tmx_mat *A, double *out);
+/* β = ‖W − J‖₂ of a square W from the top eigenvalue of the Gram matrix (W − J)ᵀ(W − J), formed
+ * from the sparse WᵀW; TMX_EUNSUP when β is too small against ‖W‖ for the Gram route (dense.c). */
+tmx_status tmx__dense_beta_gram(const tmx_csr *W, double *out);
+/* 1 when W is exactly circulant (w_ij = w_0,(j−i) mod n, bit for bit): then W is normal and
+ * ρ(W − J) = ‖W − J‖₂. O(nnz). */
+int tmx__csr_is_circulant(const tmx_csr *W);
 /* Largest |λ| of a general A (dgeev, eigenvalues only). */
 tmx_status tmx__dense_gen_maxabs(tmx_mat *A, double *out);
 /* Largest singular value of A (singular values only). */
@@ -31,6 +39,9 @@ typedef struct tmx__iter_result {
 
 /* Largest |λ| of a symmetric operator (dsaupd, which='LM'). */
 tmx_status tmx__op_sym_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__iter_result *r);
+/* The same with at most max_restarts ARPACK restarts (≤ 0: TMX_ITER_MAX_RESTARTS); TMX_ENOCONV
+ * past them. For a quick attempt before a costlier method. */
+tmx_status tmx__op_sym_maxabs_budget(int64_t n, tmx__op A, void *ctx, double tol, int max_restarts, tmx__iter_result *r);
 /* Largest |λ| of a general operator (dnaupd, which='LM'). */
 tmx_status tmx__op_gen_maxabs(int64_t n, tmx__op A, void *ctx, double tol, tmx__iter_result *r);
 /* Largest singular value of A from AᵀA (dsaupd on x ↦ Aᵀ(Ax)). */

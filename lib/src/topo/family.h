@@ -52,6 +52,9 @@ struct tmx_topo {
     int64_t crows, ccols; /* circulant shape for first_row: 1 × n, or r × c for the torus */
     double built;        /* entries of build's output, at most (the graph pattern or W) */
     double scratch;      /* bytes of build's temporaries in the workspace (tmx__ws_ints) */
+    int graph;           /* build gives a graph pattern: info.graph, or a file read as a graph */
+    double alpha;        /* best-constant on a static graph: its edge weight, found once (< 0: per step) */
+    const char *source;  /* file: how the file was read, one line (tmx_topo_source) */
     void *priv;
 };
 
@@ -59,18 +62,41 @@ extern const tmx__family tmx__fam_complete, tmx__fam_ring, tmx__fam_dring, tmx__
     tmx__fam_grid, tmx__fam_torus, tmx__fam_hypercube, tmx__fam_er, tmx__fam_exp,
     tmx__fam_onepeer_exp, tmx__fam_onepeer_hypercube, tmx__fam_bipartite_exp, tmx__fam_matching,
     tmx__fam_base_k, tmx__fam_equistatic, tmx__fam_equidyn, tmx__fam_file;
+/* the peers' deterministic families (static.c, periodic.c) */
+extern const tmx__family tmx__fam_sym_exp, tmx__fam_npeer_exp, tmx__fam_ring_antipodal, tmx__fam_two_cliques,
+    tmx__fam_binary_tree, tmx__fam_margulis, tmx__fam_cycle_inverse;
+/* the peers' random families (random.c) */
+extern const tmx__family tmx__fam_random_regular, tmx__fam_small_world, tmx__fam_random_ring;
 
 /* 1 when the topology's W^(k) are circulant (first_row available), and the circulant first row of
  * W^(k) including the weight scheme (lazy). c has tmx_topo_n(t) entries. */
 int tmx__topo_is_circulant(const tmx_topo *t);
 tmx_status tmx__topo_first_row(const tmx_topo *t, int64_t k, double *c);
 void tmx__topo_circulant_shape(const tmx_topo *t, int64_t *rows, int64_t *cols);
-/* equidyn: W for a given shift a in 1..n-1 (used by exact enumeration of E[WᵀW]). */
-tmx_status tmx__equidyn_matrix(const tmx_topo *t, int64_t a, tmx_csr *W);
+/* equidyn: W for a given shift a in 1..n-1 and, undirected, matching start s in 0..n-1 with n
+ * int64 of scratch in partner (directed: s and partner unused); used by the exact E[WᵀW]. */
+tmx_status tmx__equidyn_matrix(const tmx_topo *t, int64_t a, int64_t s, int64_t *partner, tmx_csr *W);
+/* small-world: one Watts–Strogatz draw from a generator seeded by seed (p = 0: the ring lattice). */
+tmx_status tmx__small_world_draw(int64_t n, int64_t K, double p, uint64_t seed, tmx_csr *G);
+
+/* Users' graphs and weight schemes (graphs.c, docs/definitions.md §17). Components of the graph of
+ * G's off-diagonal nonzeros, taken as undirected; -1 when out of memory. */
+int64_t tmx__graph_components(const tmx_csr *G);
+/* Xiao & Boyd's best constant edge weight 2/(λ₁(L) + λ⁺_min(L)) of the undirected graph G (a
+ * symmetric off-diagonal pattern), from the dense eigenvalues of its Laplacian L (n ≤
+ * TMX_DENSE_MAX_N, TMX_EUNSUP beyond, naming `who`); 0 for a graph without edges. */
+tmx_status tmx__best_constant_dense(const tmx_csr *G, const char *who, double *alpha);
+/* The same for a circulant graph from its first row (rows × cols, row-major; neighbours where
+ * c[j] != 0, j ≠ 0), through the DFT: O(n log n), any n. */
+tmx_status tmx__best_constant_circulant(const double *c, int64_t rows, int64_t cols, double *alpha);
 
 /* Records what one build produces (`built` entries at most, `scratch` bytes of workspace) for the
  * memory estimates of tmx_topo_weights and tmx_topo_validate, and refuses (TMX_ENOMEM) a topology
  * whose W^(k) alone would not fit. Every setup calls it. */
 tmx_status tmx__topo_check_entries(tmx_topo *t, double built, double scratch);
+
+/* M ← its off-diagonal nonzeros, each 1: the graph of a matrix (graphs.c; used by file: and
+ * tmx_topo_from_csr). */
+void tmx__keep_pattern(tmx_csr *M);
 
 #endif

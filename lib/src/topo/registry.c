@@ -1,5 +1,6 @@
 /* topomix — the topology registry: lookup by name, parameters, weight schemes, validation. */
 #include "family.h"
+#include "push.h"
 
 #include <gsl/gsl_rng.h>
 
@@ -14,7 +15,11 @@ static const tmx__family *const families[] = {
     &tmx__fam_hypercube,    &tmx__fam_er,            &tmx__fam_exp,
     &tmx__fam_onepeer_exp,  &tmx__fam_onepeer_hypercube, &tmx__fam_bipartite_exp,
     &tmx__fam_matching,     &tmx__fam_base_k,        &tmx__fam_equistatic,
-    &tmx__fam_equidyn,      &tmx__fam_file,
+    &tmx__fam_equidyn,
+    &tmx__fam_sym_exp,      &tmx__fam_npeer_exp,     &tmx__fam_ring_antipodal, /* static.c, periodic.c, §18 */
+    &tmx__fam_two_cliques,  &tmx__fam_binary_tree,   &tmx__fam_margulis, &tmx__fam_cycle_inverse,
+    &tmx__fam_random_regular, &tmx__fam_small_world, &tmx__fam_random_ring, /* random.c, §19 */
+    &tmx__fam_file,
 };
 #define NFAM (sizeof families / sizeof families[0])
 
@@ -27,6 +32,8 @@ void tmx_topo_params_init(tmx_topo_params *p)
     memset(p, 0, sizeof *p);
     p->seed = 1;
 }
+
+static double csr_bytes(double n, double e);
 
 static const char *const weight_names[] = {"default", "metropolis", "uniform", "lazy", "max-degree", "best-constant", "push"};
 #define NWEIGHTS ((int)(sizeof weight_names / sizeof weight_names[0]))
@@ -63,12 +70,47 @@ static tmx_status check_params(const tmx__family *f, const tmx_topo_params *p)
                               f->info.name);
     if (!isfinite(p->p) || !isfinite(p->eta) || !isfinite(p->eps) || !isfinite(p->fail_prob)) return tmx__error(TMX_EINVAL, "topology parameters must be finite");
     if (p->rows < 0) return tmx__error(TMX_EINVAL, "rows must be >= 1, got %lld", (long long)p->rows);
-    /* max-degree, best-constant and push: not built yet */
-    if ((unsigned)p->weights > TMX_WEIGHTS_LAZY) return tmx__error(TMX_EINVAL, "unknown weight scheme %d", (int)p->weights);
-    if (!f->info.graph && (p->weights == TMX_WEIGHTS_METROPOLIS || p->weights == TMX_WEIGHTS_UNIFORM))
-        return tmx__error(TMX_EINVAL, "weights '%s' do not apply to %s, whose weights are fixed (use default or lazy)",
+    /* the ranges the CLI checks, here too for every other caller (zero: the default) */
+    if (p->p < 0.0 || p->p > 1.0) return tmx__error(TMX_EINVAL, "p must be in (0, 1], got %g", p->p);
+    if (p->eta < 0.0 || p->eta > 1.0) return tmx__error(TMX_EINVAL, "eta must be in (0, 1], got %g", p->eta);
+    if (p->eps < 0.0 || p->eps >= 1.0) return tmx__error(TMX_EINVAL, "equi-eps must be in (0, 1), got %g", p->eps);
+    if (p->fail_prob < 0.0 || p->fail_prob >= 1.0)
+        return tmx__error(TMX_EINVAL, "fail-prob must be in (0, 1), got %g", p->fail_prob);
+    if (p->k < 0 || p->m < 0 || p->base < 0 || p->peers < 0 || p->degree < 0)
+        return tmx__error(TMX_EINVAL, "k, M, base, peers and degree must be >= 1 when given");
+    if ((unsigned)p->index_base > TMX_INDEX_ONE) return tmx__error(TMX_EINVAL, "unknown index base %d", (int)p->index_base);
+    if ((unsigned)p->weights > TMX_WEIGHTS_PUSH) return tmx__error(TMX_EINVAL, "unknown weight scheme %d", (int)p->weights);
+    /* the schemes built on a graph: its families, and files (file.c reads them as graphs) */
+    int on_graph = p->weights == TMX_WEIGHTS_METROPOLIS || p->weights == TMX_WEIGHTS_UNIFORM ||
+                   p->weights == TMX_WEIGHTS_MAX_DEGREE || p->weights == TMX_WEIGHTS_BEST_CONSTANT;
+    if (on_graph && !f->info.graph && f != &tmx__fam_file)
+        return tmx__error(TMX_EINVAL, "weights '%s' do not apply to %s, whose weights are fixed (use default, lazy or push)",
                           weight_names[p->weights], f->info.name);
     return TMX_OK;
+}
+
+/* The best-constant edge weight of a static graph, found once: its Laplacian's spectrum does not
+ * change with the step. Circulant families use the first row (the DFT, any n), the others the
+ * graph of step 0 (dense eigenvalues). */
+static tmx_status static_alpha(tmx_topo *t)
+{
+    tmx_status st;
+    char who[96];
+    snprintf(who, sizeof who, "%s%s at n=%lld", t->fam->info.name, t->path ? " file" : "", (long long)t->n);
+    if (t->fam->first_row) {
+        double *c = calloc((size_t)t->n, sizeof *c);
+        if (!c) return tmx__error(TMX_ENOMEM, "best-constant weights on %s: out of memory", who);
+        st = t->fam->first_row(t, 0, c);
+        if (st == TMX_OK) st = tmx__best_constant_circulant(c, t->crows, t->ccols, &t->alpha);
+        free(c);
+        return st;
+    }
+    tmx_topo_ws ws = {0};
+    if ((st = tmx__check_bytes(t->scratch + csr_bytes((double)t->n, t->built), who)) != TMX_OK) return st;
+    st = t->fam->build(t, 0, &ws.G, &ws);
+    if (st == TMX_OK) st = tmx__best_constant_dense(&ws.G, who, &t->alpha);
+    tmx__ws_release(&ws);
+    return st;
 }
 
 tmx_status tmx_topo_new(const char *name, const tmx_topo_params *p, tmx_topo **out)
@@ -104,12 +146,19 @@ tmx_status tmx_topo_new(const char *name, const tmx_topo_params *p, tmx_topo **o
     }
     t->n = p->n;
     t->tau = tmx__ceil_log2(t->n > 0 ? t->n : 1);
+    t->graph = f->info.graph;
+    t->alpha = -1.0;
     if (f->setup && (st = f->setup(t)) != TMX_OK) {
         tmx_topo_free(t);
         return st;
     }
     t->tau = tmx__ceil_log2(t->n); /* file: n is known only now */
     if (t->crows == 0) t->crows = 1, t->ccols = t->n;
+    if (t->graph && p->weights == TMX_WEIGHTS_BEST_CONSTANT && f->info.kind == TMX_TOPO_STATIC &&
+        (st = static_alpha(t)) != TMX_OK) {
+        tmx_topo_free(t);
+        return st;
+    }
     *out = t;
     return TMX_OK;
 }
@@ -136,12 +185,14 @@ static void weights_model(const tmx_topo *t, double *peak, double *held, double 
 {
     double n = (double)t->n, e = t->built;
     *peak = t->scratch + csr_bytes(n, e);
-    if (t->fam->info.graph) { /* graph_weights adds the diagonal */
+    if (t->graph || t->par.weights == TMX_WEIGHTS_PUSH) { /* graph_weights adds the diagonal */
         e += n;
-        *peak += csr_bytes(n, e);
+        *peak += csr_bytes(n, e) + (t->par.weights == TMX_WEIGHTS_PUSH ? 8.0 * n : 0.0); /* push: out-degrees */
     }
+    if (t->par.weights == TMX_WEIGHTS_BEST_CONSTANT && t->alpha < 0.0 && !t->fam->first_row) /* per step: */
+        *peak += 8.0 * n * n + 32.0 * n + 16.0; /* the dense Laplacian, its eigenvalues, dsyevd's workspace */
     if (t->par.weights == TMX_WEIGHTS_LAZY) { /* (I + W)/2 beside W */
-        if (t->fam == &tmx__fam_file) e += n; /* every other family's W stores its diagonal */
+        if (t->fam == &tmx__fam_file && !t->graph) e += n; /* every other W stores its diagonal */
         *peak += csr_bytes(n, e);
     }
     *held = csr_bytes(n, e);
@@ -167,14 +218,30 @@ double tmx__topo_weights_bytes(const tmx_topo *t, int64_t count)
     return count < 1 ? 0.0 : (double)(count - 1) * held + peak;
 }
 
-/* W ← Metropolis–Hastings or uniform weights on the graph pattern G (off-diagonal, symmetric). */
-static tmx_status graph_weights(const tmx_csr *G, int uniform, tmx_csr *W)
+/* W ← the weight scheme of t on the graph pattern G of step k (off-diagonal, symmetric):
+ * Metropolis–Hastings (default, and under lazy), uniform 1/(d_max + 1), max-degree 1/d_max or
+ * best-constant α on every edge, the rest of each row on the diagonal (docs/definitions.md §3, §17). */
+static tmx_status graph_weights(const tmx_topo *t, int64_t k, const tmx_csr *G, tmx_csr *W)
 {
     int64_t n = G->n, dmax = 0;
     for (int64_t i = 0; i < n; i++) {
         int64_t d = G->rowptr[i + 1] - G->rowptr[i];
         if (d > dmax) dmax = d;
     }
+    tmx_weights scheme = t->par.weights;
+    double edge = 0.0; /* the constant schemes' edge weight */
+    if (scheme == TMX_WEIGHTS_UNIFORM) edge = 1.0 / (double)(dmax + 1);
+    if (scheme == TMX_WEIGHTS_MAX_DEGREE) edge = dmax > 0 ? 1.0 / (double)dmax : 0.0;
+    if (scheme == TMX_WEIGHTS_BEST_CONSTANT) {
+        edge = t->alpha;
+        if (edge < 0.0) { /* a time-varying family: this step's graph */
+            char who[96];
+            snprintf(who, sizeof who, "%s at n=%lld, step %lld", t->fam->info.name, (long long)n, (long long)k);
+            tmx_status st = tmx__best_constant_dense(G, who, &edge);
+            if (st != TMX_OK) return st;
+        }
+    }
+    int constant = scheme == TMX_WEIGHTS_UNIFORM || scheme == TMX_WEIGHTS_MAX_DEGREE || scheme == TMX_WEIGHTS_BEST_CONSTANT;
     tmx__builder b;
     tmx_status st = tmx__builder_begin(&b, W, n, G->nnz + n);
     if (st != TMX_OK) return st;
@@ -183,7 +250,7 @@ static tmx_status graph_weights(const tmx_csr *G, int uniform, tmx_csr *W)
         double sum = 0.0;
         for (int64_t e = G->rowptr[i]; e < G->rowptr[i + 1]; e++) {
             int64_t j = G->col[e], dj = G->rowptr[j + 1] - G->rowptr[j];
-            double w = uniform ? 1.0 / (double)(dmax + 1) : 1.0 / (double)(1 + (di > dj ? di : dj));
+            double w = constant ? edge : 1.0 / (double)(1 + (di > dj ? di : dj));
             tmx__builder_push(&b, j, w);
             sum += w;
         }
@@ -252,9 +319,12 @@ tmx_status tmx_topo_weights_ws(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_top
                  (long long)t->n, (long long)k, wnnz);
         if ((st = tmx__check_bytes(peak, what)) != TMX_OK) return st;
     }
-    if (t->fam->info.graph) {
+    if (t->par.weights == TMX_WEIGHTS_PUSH) { /* push.c, from the pattern's out-neighbours */
         st = t->fam->build(t, step, &ws->G, ws);
-        if (st == TMX_OK) st = graph_weights(&ws->G, t->par.weights == TMX_WEIGHTS_UNIFORM, W);
+        if (st == TMX_OK) st = tmx__push_weights(&ws->G, W, ws);
+    } else if (t->graph) {
+        st = t->fam->build(t, step, &ws->G, ws);
+        if (st == TMX_OK) st = graph_weights(t, step, &ws->G, W);
     } else {
         st = t->fam->build(t, step, W, ws);
     }
@@ -263,6 +333,28 @@ tmx_status tmx_topo_weights_ws(const tmx_topo *t, int64_t k, tmx_csr *W, tmx_top
 }
 
 tmx_status tmx_topo_weights(const tmx_topo *t, int64_t k, tmx_csr *W) { return tmx_topo_weights_ws(t, k, W, NULL); }
+
+/* A vertex-transitive graph's first row under the constant schemes: c holds the family's
+ * Metropolis row (1/(d+1) on each of the d neighbours), every degree is d = d_max, so max-degree
+ * puts 1/d and best-constant α on each neighbour, the rest at offset 0. */
+static tmx_status constant_first_row(const tmx_topo *t, double *c)
+{
+    tmx_weights scheme = t->par.weights;
+    if (scheme != TMX_WEIGHTS_MAX_DEGREE && scheme != TMX_WEIGHTS_BEST_CONSTANT) return TMX_OK;
+    int64_t len = t->crows * t->ccols, d = 0;
+    for (int64_t j = 1; j < len; j++) d += c[j] != 0.0;
+    double edge = t->alpha;
+    if (scheme == TMX_WEIGHTS_MAX_DEGREE) edge = d > 0 ? 1.0 / (double)d : 0.0;
+    else if (edge < 0.0) { /* a time-varying circulant family: this step's graph */
+        tmx_status st = tmx__best_constant_circulant(c, t->crows, t->ccols, &edge);
+        if (st != TMX_OK) return st;
+    }
+    double sum = 0.0;
+    for (int64_t j = 1; j < len; j++)
+        if (c[j] != 0.0) c[j] = edge, sum += edge;
+    c[0] = 1.0 - sum;
+    return TMX_OK;
+}
 
 int tmx__topo_is_circulant(const tmx_topo *t) { return t->fam->first_row != NULL; }
 
@@ -280,6 +372,8 @@ tmx_status tmx__topo_first_row(const tmx_topo *t, int64_t k, double *c)
     int64_t step = t->period > 0 ? k % t->period : k;
     for (int64_t j = 0; j < t->n; j++) c[j] = 0.0;
     tmx_status st = t->fam->first_row(t, step, c);
+    if (st == TMX_OK && t->graph) st = constant_first_row(t, c);
+    if (st == TMX_OK && t->par.weights == TMX_WEIGHTS_PUSH) tmx__push_first_row(c, t->crows * t->ccols);
     if (st == TMX_OK && t->par.weights == TMX_WEIGHTS_LAZY) {
         for (int64_t j = 0; j < t->n; j++) c[j] *= 0.5;
         c[0] += 0.5;
@@ -294,6 +388,7 @@ tmx_topo_kind tmx_topo_kind_of(const tmx_topo *t) { return t->fam->info.kind; }
 int64_t tmx_topo_period(const tmx_topo *t) { return t->period; }
 int tmx_topo_directed(const tmx_topo *t) { return t->directed; }
 const tmx_topo_params *tmx_topo_params_of(const tmx_topo *t) { return &t->par; }
+const char *tmx_topo_source(const tmx_topo *t) { return t->source; }
 
 void tmx_topo_shape(const tmx_topo *t, int64_t *rows, int64_t *cols)
 {
