@@ -65,19 +65,21 @@ enum {
 #define CLI_TOPO_HELP                                                                              \
     "Topology options:\n"                                                                          \
     "  -n, --nodes N         number of nodes (required except for file:PATH)\n"                   \
-    "      --seed S          seed of random topologies (er, matching, equistatic, equidyn; default 1)\n" \
-    "      --weights SCHEME  default | metropolis | uniform | lazy\n"                              \
+    "      --seed S          seed of random topologies (the families --list marks seeded; default 1)\n" \
+    "      --weights SCHEME  default | metropolis | uniform | lazy | max-degree | best-constant\n"  \
     "      --rows R          grid/torus rows (must divide n; default: largest divisor <= sqrt n)\n" \
-    "      --p P             er edge probability in (0, 1] (default 0.5)\n"                        \
-    "      --k K             base-k maximum degree (default 1)\n"                                  \
-    "      --M M             equistatic number of basis matrices (default ceil(log2 n))\n"         \
+    "      --p P             er edge probability in (0, 1] (default 0.5); small-world rewiring\n"  \
+    "                        probability in (0, 1] (default 0.1)\n"                               \
+    "      --k K             base-k maximum degree (default 1); small-world even lattice degree\n" \
+    "                        (K/2 neighbours each side, default 4)\n"                            \
+    "      --M M             equistatic number of basis matrices, any M >= 1 (default ceil(log2 n))\n" \
     "      --eta ETA         equidyn laziness in (0, 1] (default 0.5)\n"                           \
-    "      --undirected      equistatic/equidyn: undirected version\n"                            \
-    "      --base B          exp: base B >= 2 (default 2)\n"                                       \
-    "      --peers P         npeer-exp: peers per step (default 1)\n"                              \
-    "      --degree D        random-regular: degree\n"                                             \
+    "      --undirected      equistatic: symmetrised basis; equidyn: a random one-peer matching\n" \
+    "      --base B          exp, sym-exp: base B >= 2 (default 2; sym-exp 4)\n"                  \
+    "      --peers P         npeer-exp: peers per step, 1..n-1 (default 1)\n"                      \
+    "      --degree D        random-regular: degree (n*D even; default min(4, n-1))\n"            \
     "      --equi-eps E      equistatic: choose M = floor(8 ln(2n/p) / (3 E^2)) for E in (0, 1)\n" \
-    "      --fail-prob P     equistatic: the failure probability p of that choice\n"              \
+    "      --fail-prob P     equistatic: the failure probability p of that choice (default 0.1)\n" \
     "      --index-base 0|1  file: an edge list's node numbering (default: detected, reported)\n" \
     "      --directed        file: an edge list's edges are directed\n"
 

@@ -39,14 +39,16 @@ static void usage(FILE *f)
             "  -n, --nodes N         number of nodes (required)\n"
             "      --topologies LIST comma-separated; default: every family of the registry (topomix topo\n"
             "                        --list) at its default parameters. An item is NAME, NAME:KEY=VALUE[:...]\n"
-            "                        with KEY one of rows, p, k, M, eta, seed, weights, or :undirected (e.g.\n"
-            "                        base-k:k=3), file:PATH, or all (the whole registry)\n"
+            "                        with KEY one of rows, p, k, M, eta, seed, weights, base, peers, degree,\n"
+            "                        equi-eps, fail-prob, or :undirected (e.g. base-k:k=3, exp:base=3),\n"
+            "                        file:PATH, or all (the whole registry)\n"
             "      --samples S       Monte Carlo samples of random topologies without a closed form\n"
             "                        (default 1000)\n"
             "\n" CLI_COST_HELP
             "\n"
             "Topology options (applied to every family that uses them): --seed, --weights, --rows, --p,\n"
-            "--k, --M, --eta, --undirected, as in topomix topo --help.\n"
+            "--k, --M, --eta, --undirected, --base, --peers, --degree, --equi-eps, --fail-prob, as in\n"
+            "topomix topo --help.\n"
             "\n"
             "Output:\n"
             "      --format FMT      text (default: a ranked table, then the topologies skipped and why),\n"
@@ -133,6 +135,13 @@ static void label_of(const tmx_topo *t, char *buf, size_t len)
     else if (strcmp(name, "equistatic") == 0)
         snprintf(buf, len, "equistatic:M=%lld%s", (long long)p->m, p->undirected ? ":undirected" : "");
     else if (strcmp(name, "equidyn") == 0) snprintf(buf, len, "equidyn:eta=%g%s", p->eta, p->undirected ? ":undirected" : "");
+    else if (p->base != 0 && strcmp(name, "exp") != 0) snprintf(buf, len, "%s:base=%lld", name, (long long)p->base);
+    else if (strcmp(name, "exp") == 0 && p->base > 2) snprintf(buf, len, "exp:base=%lld", (long long)p->base);
+    else if (strcmp(name, "npeer-exp") == 0) snprintf(buf, len, "npeer-exp:peers=%lld", (long long)p->peers);
+    else if (strcmp(name, "random-regular") == 0)
+        snprintf(buf, len, "random-regular:degree=%lld:seed=%llu", (long long)p->degree, (unsigned long long)p->seed);
+    else if (strcmp(name, "small-world") == 0)
+        snprintf(buf, len, "small-world:k=%lld:p=%g:seed=%llu", (long long)p->k, p->p, (unsigned long long)p->seed);
     else if (r > 0) snprintf(buf, len, "%s:%lldx%lld", name, (long long)r, (long long)c);
     else snprintf(buf, len, "%s", name);
     if (p->weights != TMX_WEIGHTS_DEFAULT) {
@@ -174,7 +183,8 @@ static void parse_item(const char *item, cli_topo *c, char *namebuf, size_t len)
     if (!known_family(namebuf)) cli_usage("unknown topology '%s' in --topologies (see topomix topo --list)", namebuf);
     static const struct { const char *key; int opt; } keys[] = {
         {"rows", OPT_ROWS}, {"p", OPT_P}, {"k", OPT_K}, {"M", OPT_M}, {"eta", OPT_ETA}, {"seed", OPT_SEED},
-        {"weights", OPT_WEIGHTS}, {"undirected", OPT_UNDIRECTED},
+        {"weights", OPT_WEIGHTS}, {"undirected", OPT_UNDIRECTED}, {"base", OPT_BASE}, {"peers", OPT_PEERS},
+        {"degree", OPT_DEGREE}, {"equi-eps", OPT_TEPS}, {"fail-prob", OPT_FAIL_PROB},
     };
     while (colon && *colon) {
         char *next = strchr(colon, ':');
@@ -184,7 +194,8 @@ static void parse_item(const char *item, cli_topo *c, char *namebuf, size_t len)
         size_t q = 0;
         while (q < sizeof keys / sizeof *keys && strcmp(keys[q].key, colon) != 0) q++;
         if (q == sizeof keys / sizeof *keys)
-            cli_usage("--topologies %s: unknown parameter '%s' (rows, p, k, M, eta, seed, weights, undirected)", item,
+            cli_usage("--topologies %s: unknown parameter '%s' (rows, p, k, M, eta, seed, weights, undirected, base, peers, degree, "
+                      "equi-eps, fail-prob)", item,
                       colon);
         if ((keys[q].opt == OPT_UNDIRECTED) != (eq == NULL))
             cli_usage("--topologies %s: '%s' %s", item, colon,

@@ -31,8 +31,8 @@ static void usage(FILE *f)
             "      --method M        auto (default) | dense (LAPACKE) | dft (FFTW, circulants only) |\n"
             "                        iterative (ARPACK; shift-invert through a sparse Cholesky factor for\n"
             "                        symmetric W, docs/definitions.md section 4)\n"
-            "      --check           state the closed form or theorem for this topology (exp, ring, torus,\n"
-            "                        complete, hypercube; docs/definitions.md section 4) and whether it\n"
+            "      --check           state the closed form or theorem for this topology (exp base 2, ring,\n"
+            "                        torus, complete, hypercube; docs/definitions.md section 4) and whether it\n"
             "                        holds; exit 1 if it does not\n"
             "      --samples S       Monte Carlo samples for random topologies (default 1000)\n"
             "      --sweep LIST      comma-separated topologies; one row per topology and n (sizes a\n"
@@ -62,7 +62,11 @@ static void usage(FILE *f)
             "rows longer than 2250 entries, where rounding alone reaches it), and its graph connected (for\n"
             "a periodic topology, the union over a period; a random topology's draw need not be). Otherwise\n"
             "gap names the first failing row, column or entry, counted from 1 as in Matrix Market files,\n"
-            "and exits 2.\n"
+            "and exits 2. A push-sum W (--weights push on a graph whose degrees differ, or such a file) has\n"
+            "columns summing to 1 and rows that need not, a positive diagonal and a strongly connected graph:\n"
+            "gap then reports the rates of the push-sum iteration about W's Perron vector w (W w = w, sum 1):\n"
+            "slem = rho(W - w 1^T), beta = ||W - w 1^T||_2 (docs/definitions.md section 20), densely, with\n"
+            "push_sum, perron_min and perron_max (n min w_i, n max w_i); no cost or sequence rates.\n"
             "Bounds: the iterative method keeps " XSTR(TMX_ITER_NCV) " vectors of length n (refused up front when they\n"
             "would not fit in memory) and gives up after " XSTR(TMX_ITER_MAX_RESTARTS) " restarts (exit 1). On a terminal, its\n"
             "progress is shown on stderr.\n"
@@ -80,6 +84,8 @@ typedef struct gap_result {
     tmx_random_rate rnd;
     double slem_raw, gap_raw; /* as computed, before clamping */
     int clamped;              /* slem or beta above 1, or the gap below 0, by rounding: set to 1 and 0 */
+    int push;                 /* a push-sum W (columns sum to 1, rows need not): r holds its rates (§20) */
+    tmx_push_rate pr;
     int have_cost;
     tmx_cost cost;
     char cost_error[400]; /* why the cost is missing (a size beyond its methods' limits) */
@@ -108,6 +114,26 @@ static tmx_status compute(const tmx_topo *t, int64_t step, tmx_method m, int64_t
     g->t = t;
     g->step = step;
     tmx_status st = tmx_topo_check_mixing(t, step, TMX_MIXING_CONNECTED);
+    if (st == TMX_EINVAL && tmx_topo_check_mixing(t, step, TMX_MIXING_CONNECTED | TMX_MIXING_PUSH) == TMX_OK) {
+        /* a push-sum W: the step's rates about its Perron vector w, densely (docs/definitions.md §20) */
+        if (m == TMX_METHOD_DFT || m == TMX_METHOD_ITERATIVE)
+            cli_usage("--method %s: the rates of a push-sum W (columns sum to 1, rows do not) are dense only",
+                      tmx_method_name(m));
+        g->push = 1;
+        if ((st = tmx_rate_push_topo(t, step, &g->pr)) != TMX_OK) return st;
+        g->r.slem = g->pr.slem;
+        g->r.beta = g->pr.beta;
+        g->r.gap = g->pr.gap;
+        g->r.method = TMX_METHOD_DENSE;
+        g->slem_raw = g->r.slem;
+        g->gap_raw = g->r.gap;
+        if (g->r.slem > 1.0 || g->r.gap < 0.0) /* beta = ||W - w1^T||_2 may exceed 1 */
+            g->clamped = 1, g->r.slem = fmin(g->r.slem, 1.0), g->r.gap = fmax(g->r.gap, 0.0);
+        snprintf(g->cost_error, sizeof g->cost_error, "the cost model assumes doubly stochastic W^(k); this W is "
+                 "column stochastic only (push-sum)");
+        return TMX_OK;
+    }
+    if (st == TMX_EINVAL) tmx_topo_check_mixing(t, step, TMX_MIXING_CONNECTED); /* its message again */
     if (st != TMX_OK) return st;
     st = compute_rates(t, step, m, samples, g);
     cli_progress_end();
@@ -176,7 +202,7 @@ static check make_check(const gap_result *g)
     c.computed = g->r.slem;
     if (tmx_topo_params_of(t)->weights == TMX_WEIGHTS_LAZY || tmx_topo_params_of(t)->weights == TMX_WEIGHTS_UNIFORM)
         return c;
-    if (strcmp(name, "exp") == 0 && n >= 2) {
+    if (strcmp(name, "exp") == 0 && n >= 2 && tmx_topo_params_of(t)->base == 2) { /* §4: base 2 only */
         int tau = tau_of(n);
         c.applies = 1;
         c.expected = 1.0 - 2.0 / (tau + 1);
@@ -343,6 +369,13 @@ static void json_result(FILE *out, const gap_result *g, const check *c)
     json_num(out, g->r.beta);
     fputs(",\"spectral_gap\":", out);
     json_num(out, g->r.gap);
+    fprintf(out, ",\"push_sum\":%s", g->push ? "true" : "false");
+    if (g->push) {
+        fputs(",\"perron_min\":", out);
+        json_num(out, g->pr.perron_min);
+        fputs(",\"perron_max\":", out);
+        json_num(out, g->pr.perron_max);
+    }
     if (g->r.method == TMX_METHOD_ITERATIVE) {
         fputs(",\"residual\":", out);
         json_num(out, g->r.residual);
@@ -397,6 +430,9 @@ static void text_result(FILE *out, const gap_result *g, const check *c)
         fprintf(out, " (clamped: computed slem %.17g and gap %.3g, past 1 and 0 by rounding)", g->slem_raw,
                 g->gap_raw);
     fputc('\n', out);
+    if (g->push)
+        fprintf(out, "push-sum        yes: W is column stochastic only; slem = rho(W - w 1^T), beta = ||W - w 1^T||_2\n"
+                     "                for the Perron vector w (n w_i in [%.6g, %.6g])\n", g->pr.perron_min, g->pr.perron_max);
     if (g->r.method == TMX_METHOD_ITERATIVE)
         fprintf(out, "residual        %.3g (%lld operator applications)\n", g->r.residual, (long long)g->r.iterations);
     if (g->r.method == TMX_METHOD_DENSE) {
@@ -633,8 +669,8 @@ int cmd_gap(int argc, char **argv)
             ck = make_check(&g);
             if (!ck.applies) {
                 tmx_topo_free(t);
-                cli_usage("--check has no closed form for %s at this n and weight scheme (exp, ring, torus "
-                                    "r,c >= 3, complete, hypercube with default weights)", c.name);
+                cli_usage("--check has no closed form for %s at this n and weight scheme (exp base 2, ring, "
+                                    "torus r,c >= 3, complete, hypercube with default weights)", c.name);
             }
             if (!ck.holds) rc = 1;
         }

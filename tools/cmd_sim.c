@@ -5,12 +5,14 @@
 #include "sim_log.h"
 #include <topomix/sim.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,7 +21,7 @@ enum {
     OPT_PARTITION, OPT_HIDDEN, OPT_REG, OPT_ITERS, OPT_LR, OPT_MOMENTUM, OPT_QGMU, OPT_BATCH, OPT_PERIOD, OPT_ALPHA,
     OPT_AUX, OPT_INIT, OPT_SCHEDULE, OPT_DECAY, OPT_DECAYF, OPT_WARMUP, OPT_CTARGET, OPT_CPHASES, OPT_CMAX, OPT_LOG,
     OPT_LOGEVERY, OPT_CKPT, OPT_CKPTEVERY, OPT_RESUME, OPT_PRECISION, OPT_DEVICE, OPT_QUIET, OPT_COMPUTE, OPT_SLOW,
-    OPT_LATENCY, OPT_BANDWIDTH, OPT_MSGBYTES, OPT_TARGET, OPT_TIMELIMIT
+    OPT_LATENCY, OPT_BANDWIDTH, OPT_MSGBYTES, OPT_TARGET, OPT_TIMELIMIT, OPT_SEEDS
 };
 
 static void usage(FILE *f)
@@ -41,8 +43,11 @@ static void usage(FILE *f)
             "                        gt (gradient tracking) | adpsgd (asynchronous: each worker's gradient\n"
             "                        completion is an event in simulated time; it averages with one random\n"
             "                        neighbour, then applies its possibly stale gradient; --iters T means T x N\n"
-            "                        events; no --consensus-target, no --aux); the updates: docs/definitions.md\n"
-            "                        sections 6 and 16\n"
+            "                        events; no --consensus-target, no --aux) | sgp (stochastic gradient push:\n"
+            "                        push-sum of the models and one weight per agent over a column-stochastic\n"
+            "                        W, e.g. --weights push on a directed graph; gradients and metrics at the\n"
+            "                        de-biased z_i = x_i / w_i; no --consensus-target); the updates:\n"
+            "                        docs/definitions.md sections 6, 16 and 20\n"
             "      --iters T         iterations (default 100)\n"
             "      --lr LR           step size (default 0.1)\n"
             "      --lr-schedule S   const (default) | step | cosine\n"
@@ -102,16 +107,25 @@ static void usage(FILE *f)
             "Topology:\n"
             "      --topology NAME   a family of 'topomix topo --list' (complete ring dring star grid torus\n"
             "                        hypercube er exp onepeer-exp onepeer-hypercube bipartite-exp matching\n"
-            "                        base-k equistatic equidyn; periodic and random ones give W^(k) at\n"
-            "                        iteration k) or file:PATH, a Matrix Market matrix over N (+ V) nodes\n"
+            "                        base-k equistatic equidyn sym-exp npeer-exp ring-antipodal\n"
+            "                        two-cliques binary-tree margulis cycle-plus-inverse random-regular\n"
+            "                        small-world random-ring; periodic and random ones give W^(k) at\n"
+            "                        iteration k) or file:PATH, a Matrix Market\n"
+            "                        matrix over N (+ V) nodes\n"
             "      --seed S          seeds, each through its own stream: the random topologies' draws, the\n"
             "                        synthetic data, the shuffle and label-skew partitions, the minibatch\n"
             "                        samples and the initial models (default 1). Same seed, same log.\n"
+            "      --seeds A:B       run the configuration once per seed A..B (one after the other), each\n"
+            "                        with its own log: the seed goes before --log's extension (run.csv ->\n"
+            "                        run.seed3.csv; so for --checkpoint); needs --log FILE, not with --seed or\n"
+            "                        --resume; stops at the first run that fails, with its exit status\n"
             "  The options below are those of topomix topo (--seed as above; --step does not apply).\n"
             CLI_TOPO_HELP
-            "\n"
+            "\n");
+    fprintf(f,
             "Output and runs:\n"
-            "      --log FILE        metrics log (default standard output)\n"
+            "      --log FILE        metrics log (default standard output); it starts with the run's settings\n"
+            "                        as '# key=value' lines (JSON: a first {\"settings\": {...}} line)\n"
             "      --log-every K     a row every K iterations (default 10), plus iteration 0 and the last\n"
             "      --format F        csv (default) | json (JSON lines)\n"
             "      --checkpoint FILE --checkpoint-every K   write the state every K iterations\n"
@@ -129,6 +143,48 @@ static void usage(FILE *f)
 
 static volatile sig_atomic_t stop_signal = 0;
 static void on_signal(int sig) { stop_signal = sig; }
+
+/* --seeds: PATH with ".seedS" before its extension (the last '.' of the file name, not a leading one). */
+static char *seed_path(const char *path, uint64_t seed)
+{
+    const char *base = strrchr(path, '/'), *dot = strrchr(base ? base + 1 : path, '.');
+    base = base ? base + 1 : path;
+    size_t stem = dot && dot > base ? (size_t)(dot - path) : strlen(path);
+    char *out = malloc(strlen(path) + 32);
+    if (!out) cli_die(1, "out of memory");
+    sprintf(out, "%.*s.seed%llu%s", (int)stem, path, (unsigned long long)seed, path + stem);
+    return out;
+}
+
+/* --seeds A:B: runs each seed in a child process, one after the other, and returns in the child
+ * (with *seed set) to do its run; the parent returns the first failing child's exit status, or 0.
+ * Each child is this process forked before any data or state exists, so the runs are those of
+ * separate commands. A signal is passed on to the running child, which saves its checkpoint. */
+static int run_seeds(uint64_t first, uint64_t last, uint64_t *seed)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: waitpid returns to pass the signal on */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    for (uint64_t s = first;; s++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) cli_die(1, "--seeds: cannot start the run of seed %llu: %s", (unsigned long long)s, strerror(errno));
+        if (pid == 0) {
+            *seed = s;
+            return -1;
+        }
+        int status, passed = 0;
+        while (waitpid(pid, &status, 0) < 0) {
+            if (errno != EINTR) cli_die(1, "--seeds: lost the run of seed %llu: %s", (unsigned long long)s, strerror(errno));
+            if (stop_signal && !passed) kill(pid, stop_signal), passed = 1;
+        }
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (code != 0 || stop_signal) return code ? code : 128 + stop_signal;
+        if (s == last) return 0;
+    }
+}
 
 static double now(void)
 {
@@ -256,6 +312,7 @@ int cmd_sim(int argc, char **argv)
         {"message-bytes", required_argument, NULL, OPT_MSGBYTES},
         {"target-loss", required_argument, NULL, OPT_TARGET},
         {"time-limit", required_argument, NULL, OPT_TIMELIMIT},
+        {"seeds", required_argument, NULL, OPT_SEEDS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -272,12 +329,27 @@ int cmd_sim(int argc, char **argv)
     int json = 0, quiet = 0, have_dim = 0, have_target = 0, have_cmax = 0, opt;
     double target_loss = 0.0, time_limit = INFINITY;
     const char *slow = NULL;
+    uint64_t seed_first = 0, seed_last = 0;
+    char *seed_log = NULL, *seed_ckpt = NULL;
+    int have_seeds = 0, have_seed = 0;
     cli_prog = "topomix sim";
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":hn:", opts, NULL)) != -1) {
+        have_seed |= opt == OPT_SEED;
         if (cli_topo_option(&c, opt, optarg)) continue;
         switch (opt) {
         case 'h': usage(stdout); return 0;
+        case OPT_SEEDS: {
+            const char *colon = strchr(optarg, ':');
+            if (!colon || strchr(colon + 1, ':')) cli_usage("--seeds expects A:B (seeds A to B), got '%s'", optarg);
+            char first[32];
+            snprintf(first, sizeof first, "%.*s", (int)(colon - optarg) < 31 ? (int)(colon - optarg) : 31, optarg);
+            seed_first = cli_u64("--seeds", first);
+            seed_last = cli_u64("--seeds", colon + 1);
+            if (seed_first > seed_last) cli_usage("--seeds A:B needs A <= B, got '%s'", optarg);
+            have_seeds = 1;
+            break;
+        }
         case OPT_ALGO:
             if (tmx_algo_parse(optarg, &cfg.algo) != TMX_OK) cli_die_status(TMX_EINVAL);
             break;
@@ -394,16 +466,29 @@ int cmd_sim(int argc, char **argv)
     if (cfg.algo == TMX_ALGO_ADPSGD && (cfg.control != TMX_CONTROL_NONE || have_cmax))
         cli_usage("--%s does not apply to --algo adpsgd (no synchronous gossip rounds to repeat)",
                   have_cmax && cfg.control == TMX_CONTROL_NONE ? "control-max-rounds" : "consensus-target");
+    if (cfg.algo == TMX_ALGO_SGP && (cfg.control != TMX_CONTROL_NONE || have_cmax))
+        cli_usage("--%s does not apply to --algo sgp (extra gossip rounds would have to carry the push-sum weights)",
+                  have_cmax && cfg.control == TMX_CONTROL_NONE ? "control-max-rounds" : "consensus-target");
     if (logpath && strcmp(logpath, "-") && ckpt && tmx__ofile_same(logpath, ckpt))
         cli_usage("--log and --checkpoint name the same file (%s)", logpath);
     if (logpath && strcmp(logpath, "-") && resume && tmx__ofile_same(logpath, resume))
         cli_usage("--log and --resume name the same file (%s)", logpath);
     if (data && (sp.hetero != 0.0)) cli_usage("--hetero applies to synthetic data, not --data");
+    if (have_seeds) {
+        if (have_seed) cli_usage("--seeds and --seed both given; --seeds A:B runs seeds A to B");
+        if (!logpath || !strcmp(logpath, "-")) cli_usage("--seeds needs --log FILE (one log per seed: FILE.seedS)");
+        if (resume) cli_usage("--resume continues one run; it does not combine with --seeds");
+        int code = run_seeds(seed_first, seed_last, &c.par.seed);
+        if (code >= 0) return code;
+        logpath = seed_log = seed_path(logpath, c.par.seed); /* the child: one run, its own files */
+        if (ckpt) ckpt = seed_ckpt = seed_path(ckpt, c.par.seed);
+    }
     int64_t n = c.par.n;
     double *slowdown = slow ? parse_slow(slow, n) : NULL;
     cfg.slowdown = slowdown;
 
     /* data and partition */
+    double t_setup = now(); /* start-up: data, partition, topology and state, reported on its own */
     tmx_dataset D = {0};
     tmx_partition P = {0};
     tmx_status st;
@@ -429,7 +514,9 @@ int cmd_sim(int argc, char **argv)
     cli_topo tc = c;
     tc.par.n = n + cfg.aux;
     tmx_topo *topo = cli_topo_new(&tc);
-    if ((st = tmx_topo_check_mixing(topo, 0, 0)) != TMX_OK) cli_die_status(st); /* a diverging run helps no one */
+    /* a diverging run helps no one; sgp takes a push-sum W, whose rows need not sum to 1 */
+    if ((st = tmx_topo_check_mixing(topo, 0, cfg.algo == TMX_ALGO_SGP ? TMX_MIXING_PUSH : 0)) != TMX_OK)
+        cli_die_status(st);
     cfg.seed = c.par.seed;
     tmx_sim *s = NULL;
     if ((st = tmx_sim_new(&cfg, topo, &D, &P, &s)) != TMX_OK) cli_die_status(st);
@@ -442,7 +529,9 @@ int cmd_sim(int argc, char **argv)
         /* without --checkpoint only an interrupt would write one: say so then */
     }
     sim_log log;
-    sim_log_open(&log, logpath, json, resume ? tmx_sim_iter(s) : -1);
+    sim_settings set = {.cfg = &cfg, .topo = topo, .topology = c.name, .n = n, .p = tmx_sim_dim(s), .data = data,
+                        .synth = &sp, .partition = partition};
+    sim_log_open(&log, logpath, json, resume ? tmx_sim_iter(s) : -1, &set);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -453,7 +542,7 @@ int cmd_sim(int argc, char **argv)
     tmx_sim_metrics m;
     int rc = 0, have_m = 0, reached = 0, timed_out = 0;
     int64_t start = tmx_sim_iter(s);
-    double t0 = now();
+    double t0 = now(), startup = t0 - t_setup;
     if (start == 0) {
         if ((st = tmx_sim_metrics_get(s, &m)) != TMX_OK) cli_die_status(st);
         have_m = 1;
@@ -515,15 +604,17 @@ int cmd_sim(int argc, char **argv)
         getrusage(RUSAGE_SELF, &ru);
         int64_t done = tmx_sim_iter(s) - start;
         fprintf(stderr,
-                "# %s on %s, n=%lld, p=%lld, %s: %lld iterations in %.3f s (%.1f it/s, %.3g agent-steps/s), "
+                "# %s on %s, n=%lld, p=%lld, %s: %lld iterations in %.3f s (%.1f it/s, %.3g agent-steps/s; start-up %.3f s), "
                 "final loss %.6g, consensus %.3g, peak memory %.1f MiB, seed %llu\n",
                 tmx_algo_name(cfg.algo), tmx_topo_name(topo), (long long)n, (long long)tmx_sim_dim(s),
                 tmx_problem_name(cfg.problem), (long long)done, dt, dt > 0 ? (double)done / dt : 0.0,
-                dt > 0 ? (double)done * (double)n / dt : 0.0, m.loss, m.consensus, (double)ru.ru_maxrss / 1024.0,
+                dt > 0 ? (double)done * (double)n / dt : 0.0, startup, m.loss, m.consensus, (double)ru.ru_maxrss / 1024.0,
                 (unsigned long long)cfg.seed);
         clock_summary(&m, have_target, target_loss, reached, timed_out, time_limit);
     }
     free(slowdown);
+    free(seed_log);
+    free(seed_ckpt);
     tmx_sim_free(s);
     tmx_topo_free(topo);
     tmx_partition_destroy(&P);

@@ -9,7 +9,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: topomix topo NAME -n N [--step K] [options] [--format text|json|mtx]\n"
+            "Usage: topomix topo NAME -n N [--step K] [options] [--format text|json|mtx|edges|dot]\n"
             "       topomix topo --list\n"
             "       topomix topo --table [-n N]\n"
             "\n"
@@ -27,12 +27,18 @@ static void usage(FILE *f)
             "\n"
             "Output:\n"
             "      --format FMT      text (summary; dense W for n <= 16), json (validation),\n"
-            "                        mtx (W^(K) as Matrix Market coordinate real general, %%.17g)\n"
+            "                        mtx (W^(K) as Matrix Market coordinate real general, %%.17g),\n"
+            "                        edges (W^(K)'s edges as 'i j w' lines, 0-based, %%.17g: what\n"
+            "                        file:PATH reads back), dot (its graph for Graphviz)\n"
+            "      --labels          dot: label each edge with its weight\n"
             "  -o, --output FILE     write to FILE instead of standard output\n"
             "\n"
-            "NAME is one of the names of --list, or file:PATH for a Matrix Market file.\n"
+            "NAME is one of the names of --list, or file:PATH for your own graph or matrix: an edge\n"
+            "list ('i j' or 'i j w' lines) or a Matrix Market file (docs/definitions.md section 17).\n"
             "Exit status: 0 ok, 1 runtime failure, 2 usage or input error.\n");
 }
+
+enum { OPT_LABELS = OPT_FIRST_FREE };
 
 static const char *yn(int b) { return b ? "yes" : "no"; }
 
@@ -87,6 +93,7 @@ static void print_text(FILE *out, const tmx_topo *t, int64_t step, const tmx_top
     int64_t rows, cols;
     tmx_topo_shape(t, &rows, &cols);
     fprintf(out, "topology            %s\n", tmx_topo_name(t));
+    if (tmx_topo_source(t)) fprintf(out, "read as             %s\n", tmx_topo_source(t));
     fprintf(out, "n                   %lld\n", (long long)tmx_topo_n(t));
     if (rows) fprintf(out, "shape               %lld x %lld\n", (long long)rows, (long long)cols);
     fprintf(out, "kind                %s%s\n", cli_kind_name(f->kind), tmx_topo_directed(t) ? ", directed" : "");
@@ -101,6 +108,9 @@ static void print_text(FILE *out, const tmx_topo *t, int64_t step, const tmx_top
     fprintf(out, "row stochastic      %s (max |row sum - 1| %.3g)\n", yn(v->row_stochastic), v->max_row_error);
     fprintf(out, "column stochastic   %s (max |col sum - 1| %.3g)\n", yn(v->col_stochastic), v->max_col_error);
     fprintf(out, "doubly stochastic   %s\n", yn(v->doubly_stochastic));
+    if (v->col_stochastic && !v->row_stochastic) /* column stochastic only: what push-sum needs (§20) */
+        fprintf(out, "push-sum            %s (column stochastic, positive diagonal, strongly connected)\n",
+                v->push_sum ? "yes, a push-sum mixing matrix" : "no");
     fprintf(out, "symmetric           %s (max |w_ij - w_ji| %.3g)\n", yn(v->symmetric), v->max_asymmetry);
     fprintf(out, "connected           %s%s\n", yn(v->connected), tmx_topo_directed(t) ? " (strongly)" : "");
     if (r->period_connected >= 0) fprintf(out, "connected (period)  %s\n", yn(r->period_connected));
@@ -128,14 +138,21 @@ static void print_json(FILE *out, const tmx_topo *t, int64_t step, const tmx_top
     tmx_topo_shape(t, &rows, &cols);
     fputs("{\"status\":\"ok\",\"error\":null,\"topology\":", out);
     json_str(out, tmx_topo_name(t));
+    if (tmx_topo_source(t)) fputs(",\"source\":", out), json_str(out, tmx_topo_source(t));
     fprintf(out, ",\"n\":%lld,\"step\":%lld,\"kind\":\"%s\",\"directed\":%s", (long long)tmx_topo_n(t),
             (long long)step, cli_kind_name(f->kind), tmx_topo_directed(t) ? "true" : "false");
     fprintf(out, ",\"params\":{\"seed\":%llu,\"weights\":\"%s\"", (unsigned long long)p->seed, tmx_weights_name(p->weights));
     if (rows) fprintf(out, ",\"rows\":%lld,\"cols\":%lld", (long long)rows, (long long)cols);
     if (strcmp(f->name, "er") == 0) fprintf(out, ",\"p\":%.17g", p->p);
     if (strcmp(f->name, "base-k") == 0) fprintf(out, ",\"k\":%lld", (long long)p->k);
+    if (strcmp(f->name, "exp") == 0 || strcmp(f->name, "sym-exp") == 0) fprintf(out, ",\"base\":%lld", (long long)p->base);
+    if (strcmp(f->name, "npeer-exp") == 0) fprintf(out, ",\"peers\":%lld", (long long)p->peers);
     if (strcmp(f->name, "equistatic") == 0) fprintf(out, ",\"M\":%lld", (long long)p->m);
     if (strcmp(f->name, "equidyn") == 0) fprintf(out, ",\"eta\":%.17g", p->eta);
+    if (strcmp(f->name, "equistatic") == 0 && p->eps != 0.0)
+        fprintf(out, ",\"equi_eps\":%.17g,\"fail_prob\":%.17g", p->eps, p->fail_prob);
+    if (strcmp(f->name, "random-regular") == 0) fprintf(out, ",\"degree\":%lld", (long long)p->degree);
+    if (strcmp(f->name, "small-world") == 0) fprintf(out, ",\"k\":%lld,\"p\":%.17g", (long long)p->k, p->p);
     if (strncmp(f->name, "equi", 4) == 0) fprintf(out, ",\"undirected\":%s", p->undirected ? "true" : "false");
     fputs("}", out);
     if (f->kind == TMX_TOPO_RANDOM)
@@ -151,6 +168,7 @@ static void print_json(FILE *out, const tmx_topo *t, int64_t step, const tmx_top
             v->nonnegative ? "true" : "false", v->row_stochastic ? "true" : "false",
             v->col_stochastic ? "true" : "false", v->doubly_stochastic ? "true" : "false",
             v->symmetric ? "true" : "false", v->connected ? "true" : "false");
+    fprintf(out, ",\"push_sum\":%s", v->push_sum ? "true" : "false");
     fprintf(out, ",\"period_connected\":%s",
             r->period_connected < 0 ? "null" : r->period_connected ? "true" : "false");
     fputs(",\"min_entry\":", out);
@@ -166,7 +184,7 @@ static void print_json(FILE *out, const tmx_topo *t, int64_t step, const tmx_top
 
 int cmd_topo(int argc, char **argv)
 {
-    enum { FMT_TEXT, FMT_JSON, FMT_MTX } fmt = FMT_TEXT;
+    enum { FMT_TEXT, FMT_JSON, FMT_MTX, FMT_EDGES, FMT_DOT } fmt = FMT_TEXT;
     static const struct option opts[] = {
         /* General */
         {"help", no_argument, NULL, 'h'},
@@ -178,12 +196,13 @@ int cmd_topo(int argc, char **argv)
         CLI_TOPO_LONGOPTS,
         /* Output */
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"labels", no_argument, NULL, OPT_LABELS},
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
     cli_topo c;
     cli_topo_init(&c);
-    int list = 0, table = 0, opt;
+    int list = 0, table = 0, labels = 0, opt;
     int64_t step = 0;
     double tol = 1e-12;
     const char *output = NULL;
@@ -205,13 +224,17 @@ int cmd_topo(int argc, char **argv)
             if (strcmp(optarg, "text") == 0) fmt = FMT_TEXT;
             else if (strcmp(optarg, "json") == 0) fmt = FMT_JSON;
             else if (strcmp(optarg, "mtx") == 0) fmt = FMT_MTX;
-            else cli_usage("unknown --format '%s' (text, json, mtx)", optarg);
+            else if (strcmp(optarg, "edges") == 0) fmt = FMT_EDGES;
+            else if (strcmp(optarg, "dot") == 0) fmt = FMT_DOT;
+            else cli_usage("unknown --format '%s' (text, json, mtx, edges, dot)", optarg);
             break;
+        case OPT_LABELS: labels = 1; break;
         default: cli_bad_option(opt, argv);
         }
     }
     if (optind < argc) c.name = argv[optind++];
     if (optind < argc) cli_usage("unexpected argument '%s'", argv[optind]);
+    if (labels && fmt != FMT_DOT) cli_usage("--labels applies to --format dot");
 
     FILE *out = cli_open_output(output);
     int rc = 0;
@@ -227,18 +250,22 @@ int cmd_topo(int argc, char **argv)
         tmx_csr W = {0};
         tmx_topo_report r;
         tmx_status st = tmx_topo_weights(t, step, &W);
-        if (st == TMX_OK && fmt != FMT_MTX) st = tmx_topo_validate(t, step, tol, &r);
+        if (st == TMX_OK && (fmt == FMT_TEXT || fmt == FMT_JSON)) st = tmx_topo_validate(t, step, tol, &r);
         if (st != TMX_OK) {
             tmx_csr_destroy(&W);
             tmx_topo_free(t);
             cli_die_status(st);
         }
-        if (fmt == FMT_MTX) {
+        if (fmt == FMT_MTX || fmt == FMT_EDGES || fmt == FMT_DOT) {
             char comment[256];
             snprintf(comment, sizeof comment, "topomix %s: %s n=%lld step=%lld seed=%llu weights=%s", TMX_VERSION,
                      tmx_topo_name(t), (long long)tmx_topo_n(t), (long long)step,
                      (unsigned long long)tmx_topo_params_of(t)->seed, tmx_weights_name(tmx_topo_params_of(t)->weights));
-            st = tmx_mm_write(out, &W, 0, comment);
+            /* edges and dot: undirected when W equals its transpose bit for bit, so nothing is lost */
+            int directed = !tmx__csr_exactly_symmetric(&W);
+            if (fmt == FMT_MTX) st = tmx_mm_write(out, &W, 0, comment);
+            else if (fmt == FMT_EDGES) st = tmx_edges_write(out, &W, directed, comment);
+            else st = tmx_dot_write(out, &W, directed, labels, comment);
         } else if (fmt == FMT_JSON) {
             print_json(out, t, step, &r);
         } else {

@@ -10,6 +10,7 @@ int cmd_exact(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 /* The cost options of gap and compare (cmd_compare.c): --eps, --latency, --bandwidth,

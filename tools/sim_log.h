@@ -9,11 +9,26 @@ typedef struct sim_log {
     tmx__ofile *o; /* NULL for standard output */
     int json;
     const char *path;
+    int nset; /* settings written so far */
 } sim_log;
 
-/* path NULL or "-": standard output. resume_iter < 0: a fresh log (header, then rows); otherwise
- * the rows of the old log up to that iteration are kept. Exits on failure (one line). */
-void sim_log_open(sim_log *L, const char *path, int json, int64_t resume_iter);
+/* The run's settings, written as the log's comment header (docs/definitions.md §21): CSV lines
+ * "# key=value" before the column line, or a first JSON line {"settings": {...}}. They are what
+ * shapes the trajectory (no file names, no stopping rules), so equal runs write equal logs. */
+typedef struct sim_settings {
+    const tmx_sim_config *cfg;
+    const tmx_topo *topo;            /* over n + aux nodes */
+    const char *topology;            /* as given: NAME or file:PATH */
+    int64_t n, p;                    /* agents, model dimension */
+    const char *data;                /* NULL: synthetic data from *synth */
+    const tmx_synth_params *synth;
+    const char *partition;
+} sim_settings;
+
+/* path NULL or "-": standard output. resume_iter < 0: a fresh log (settings, header, then rows);
+ * otherwise the settings of this run, then the old log's rows up to that iteration.
+ * Exits on failure (one line). */
+void sim_log_open(sim_log *L, const char *path, int json, int64_t resume_iter, const sim_settings *set);
 /* Writes one row; a write failure exits 1 at once, naming the file and the reason. */
 void sim_log_row(sim_log *L, const tmx_sim_metrics *m);
 void sim_log_check(sim_log *L);

@@ -16,6 +16,7 @@ static const struct {
     {"exact", cmd_exact, "smallest number of steps after which a sequence averages exactly"},
     {"sim", cmd_sim, "simulate n agents running D-SGD and its relatives; log loss and consensus"},
     {"data", cmd_data, "write synthetic datasets as LIBSVM text; summarise a dataset"},
+    {"plot", cmd_plot, "figures with gnuplot: gap sweeps, spectra, sim logs (seeds' mean and band), compare"},
     {"report", cmd_report, "regenerate the Markdown reports that reproduce the source papers' claims"},
 };
 
@@ -36,7 +37,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     tmx_init();
-    if (argc < 2) cli_usage("no command given (topo, gap, compare, exact, sim, data, report)");
+    if (argc < 2) cli_usage("no command given (topo, gap, compare, exact, sim, data, plot, report)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "help") == 0 && argc > 2) { /* topomix help CMD: that command's help */
         if (argc > 3) cli_usage("help takes one command, got '%s' too", argv[3]);
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
                 char *args[] = {argv[2], "--help", NULL};
                 return commands[i].run(2, args);
             }
-        cli_usage("unknown command '%s' (topo, gap, compare, exact, sim, data, report)", argv[2]);
+        cli_usage("unknown command '%s' (topo, gap, compare, exact, sim, data, plot, report)", argv[2]);
     }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
@@ -62,5 +63,5 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
     if (cmd[0] == '-') cli_usage("unknown option '%s'", cmd);
-    cli_usage("unknown command '%s' (topo, gap, compare, exact, sim, data, report)", cmd);
+    cli_usage("unknown command '%s' (topo, gap, compare, exact, sim, data, plot, report)", cmd);
 }

@@ -192,7 +192,7 @@ done
 SIM=(sim --topology ring -n 4 --algo dsgd --problem logreg-nc --dim 5 --samples 20 --batch 4 --lr 0.3 --quiet)
 
 run "${SIM[@]}" --iters 20 --log-every 5
-if [ "$rc" -eq 0 ] && [ "$(wc -l <"$TMP/out")" -eq 6 ] && head -1 "$TMP/out" | grep -q '^iter,loss,grad_norm2,consensus,accuracy,gossip_rounds'; then
+if [ "$rc" -eq 0 ] && [ "$(grep -vc '^#' "$TMP/out")" -eq 6 ] && grep -v '^#' "$TMP/out" | head -1 | grep -q '^iter,loss,grad_norm2,consensus,accuracy,gossip_rounds'; then
     ok "sim writes a CSV header and rows at 0, 5, 10, 15, 20"
 else not_ok "sim writes a CSV header and rows at 0, 5, 10, 15, 20" "rc=$rc" "$(stderr_tail)"; fi
 cp "$TMP/out" "$TMP/run1.csv"
@@ -203,12 +203,14 @@ else not_ok "sim: the same seed gives the same log, byte for byte"; fi
 run "${SIM[@]}" --iters 20 --log-every 5 --format json
 if [ "$rc" -eq 0 ] && [ -n "$PY" ] && "$PY" -c "import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+assert 'settings' in rows[0]
+rows = rows[1:]
 assert len(rows) == 5 and rows[-1]['iter'] == 20 and rows[0]['gossip_rounds'] == 0" "$TMP/out" 2>/dev/null; then
-    ok "sim --format json writes one JSON object per logged row"
+    ok "sim --format json writes its settings, then one JSON object per logged row"
 else not_ok "sim --format json writes one JSON object per logged row" "rc=$rc"; fi
 
 run sim --topology ring -n 4 --algo dsgd --problem lsq-nc --dim 5 --samples 20 --batch full --lr 1e6 --iters 200 --log-every 1 --quiet
-if [ "$rc" -eq 3 ] && grep -q 'iteration' "$TMP/err" && [ "$(wc -l <"$TMP/out")" -gt 2 ] && ! crashed; then
+if [ "$rc" -eq 3 ] && grep -q 'iteration' "$TMP/err" && [ "$(grep -vc '^#' "$TMP/out")" -gt 2 ] && ! crashed; then
     ok "sim: a diverging run exits 3 naming the iteration and keeps the log"
 else not_ok "sim: a diverging run exits 3 naming the iteration and keeps the log" "rc=$rc" "$(stderr_tail)"; fi
 

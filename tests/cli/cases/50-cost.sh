@@ -69,7 +69,9 @@ t = [r['time_to_eps'] for r in rows]
 assert t == sorted(t), t
 names = [r['topology'] for r in rows]
 assert 'hypercube' not in names and 'onepeer-hypercube' not in names, names  # invalid at 48: left out
-assert len(rows) == 14, names
+# the 14 families of issue 10 valid at 48, and those added since (issue 11), each once
+assert len(set(names)) == len(names) and {'complete', 'ring', 'dring', 'star', 'grid', 'torus', 'er', 'exp',
+    'onepeer-exp', 'bipartite-exp', 'matching', 'base-k', 'equistatic', 'equidyn'} <= set(names), names
 by = {r['topology']: r for r in rows}
 assert by['base-k']['time_to_eps'] <= by['torus']['time_to_eps'], (by['base-k'], by['torus'])
 assert by['base-k']['steps_to_eps'] == 7 and by['base-k']['exact_averaging']
