@@ -18,6 +18,11 @@ static const struct {
     const char *source; /* the seed paper */
     void (*run)(report *);
 } reports[] = {
+    {"exp-graphs", "seed 000: Ying et al. 2021, Exponential Graph is Provably Efficient for Decentralized Deep Training", report_exp_graphs},
+    {"consensus-control", "seed 001: Kong et al. 2021, Consensus Control for Decentralized Deep Learning", report_consensus_control},
+    {"ad-psgd", "seed 002: Zhang, Lian, Zhang & Liu, Decentralized Distributed Deep Learning (AD-PSGD)", report_ad_psgd},
+    {"cooperative-sgd", "seed 003: Wang & Joshi, Cooperative SGD", report_cooperative_sgd},
+    {"psgd-speedup", "seed 004: Yuan, Introduction to Distributed Learning (parallel SGD's linear speedup)", report_psgd_speedup},
     {NULL, NULL, NULL},
 };
 
@@ -90,6 +95,8 @@ static int run_one(size_t i, const char *dir, const char *exe, int quick)
 
     snprintf(path, sizeof path, "%s/%s.md", folder, reports[i].name);
     FILE *md = cli_open_output(path);
+    fprintf(md, "# %s — %s\n\n%s", reports[i].name, reports[i].source,
+            quick ? "*A quick version (`--quick`): small sizes, for CI; the numbers are not the full report's.*\n\n" : "");
     fputs(body, md);
     fprintf(md, "\n## Claims checked\n\n%d of %d claims hold%s.\n", r.nclaims - r.nfailed, r.nclaims,
             r.nfailed ? " (the ones marked ❌ above do not)" : "");

@@ -157,6 +157,54 @@ void report_figure(report *r, const char *file, const char *caption, ...)
     fprintf(r->md, "\n![%s](%s)\n\n*%s*\n\n", caption, file, caption);
 }
 
+void report_cmd_add(report_cmd *c, const char *fmt, ...)
+{
+    if (c->n == (int)(sizeof c->v / sizeof c->v[0]) - 1) cli_die(1, "report: a command of over 127 words");
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&c->v[c->n], fmt, ap) < 0) oom();
+    va_end(ap);
+    c->v[++c->n] = NULL;
+}
+
+void report_cmd_run(report *r, const char *out, report_cmd *c)
+{
+    report_runv(r, out, c->v);
+    for (int i = 0; i < c->n; i++) free(c->v[i]);
+    c->n = 0;
+}
+
+FILE *report_table_open(report *r, const char *file)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%s", r->folder, file) >= (int)sizeof path)
+        cli_die(1, "report %s: path too long for %s", r->name, file);
+    return cli_open_output(path);
+}
+
+void report_table_close(FILE *f) { cli_close_output(f); }
+
+double report_log_reach(report *r, const char *log, double target, const char *xcol)
+{
+    report_csv *c = report_csv_read(r, log);
+    int lc = report_csv_col(c, "loss"), xc = report_csv_col(c, xcol);
+    double x = INFINITY;
+    for (int64_t i = 0; i < report_csv_rows(c); i++)
+        if (report_csv_num(c, i, lc) <= target) {
+            x = report_csv_num(c, i, xc);
+            break;
+        }
+    report_csv_free(c);
+    return x;
+}
+
+const char *report_num(char *buf, size_t len, double x)
+{
+    if (isinf(x)) snprintf(buf, len, "not reached");
+    else snprintf(buf, len, "%.4g", x);
+    return buf;
+}
+
 /* ---- CSV ------------------------------------------------------------------------------------- */
 
 struct report_csv {

@@ -9,6 +9,7 @@
 
 #include <stddef.h> /* NULL, which ends report_run's arguments */
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct report report;
 
@@ -21,6 +22,26 @@ int report_quick(const report *r);
 void report_run(report *r, const char *out, ...) __attribute__((sentinel));
 /* The same with an array: argv[0] is the subcommand; NULL-terminated. */
 void report_runv(report *r, const char *out, char *const *argv);
+
+/* A command built word by word (printf-formatted words, copied), run with report_cmd_run, which
+ * also empties it for the next command. */
+typedef struct report_cmd {
+    char *v[128];
+    int n;
+} report_cmd;
+void report_cmd_add(report_cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report_cmd_run(report *r, const char *out, report_cmd *c);
+
+/* A file the report writes itself (a table for `topomix plot xy`), in its folder, through the
+ * safe-output mechanism; report_table_close puts it in place. */
+FILE *report_table_open(report *r, const char *file);
+void report_table_close(FILE *f);
+
+/* A sim log's column xcol at the first row whose loss is at most target; INFINITY when none. */
+double report_log_reach(report *r, const char *log, double target, const char *xcol);
+
+/* "%.4g" of x, or "not reached" for an infinite value. */
+const char *report_num(char *buf, size_t len, double x);
 
 /* printf into the report's Markdown. */
 void report_md(report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
