@@ -13,6 +13,7 @@ pkgs=(
   liblinear-tools                          # heart_scale, a LIBSVM file read by the data tests
   gnuplot-nox                              # plots
   python3 python3-numpy python3-scipy      # cross-checks in the tests (scipy.io.mmread)
+  python3-cffi python3-pytest python3-networkx  # the Python binding (python/) and its tests
 )
 missing=()
 for p in "${pkgs[@]}"; do
