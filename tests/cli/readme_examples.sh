@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every example of README.md as written: each command of its ```sh blocks (backslash
 # continuations joined, comment-only lines dropped), in order, in one scratch directory where
-# build/tools/topomix is the given build's binary and plots/ the repository's gnuplot scripts. The
+# build/tools/topomix is the given build's binary. The
 # "Two commands" lines (scripts/quickstart.sh, scripts/test.sh) install packages and rebuild, so
 # they are left to CI. An example whose program is missing (gnuplot, heart_scale from Debian's
 # liblinear-tools) is skipped and says why.
@@ -23,7 +23,6 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/topomix-readme.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$TMP/work/build"
 ln -s "$BUILD/tools" "$TMP/work/build/tools"
-ln -s "$ROOT/plots" "$TMP/work/plots"
 
 # One command per NUL-terminated record.
 awk '
