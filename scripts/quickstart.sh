@@ -4,10 +4,15 @@
 # for n = 4..6144 with their figure (out/gap.csv, out/gap.png); the cost of every topology at 32
 # workers (topomix compare); and DmSGD over four topologies on heterogeneous data, iterations and
 # simulated time to a target loss, with its figure (out/sim_*.csv, out/sim.png).
-#   scripts/quickstart.sh [N]      (N nodes for the table, default 16)
+#   scripts/quickstart.sh [N]            (N nodes for the table, default 16)
+#   scripts/quickstart.sh --reports [N]  the same, then regenerates every report of
+#                                        notebooks-free-reports/ (topomix report all, a minute or two)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+reports=0
+if [ "${1:-}" = "--reports" ]; then reports=1; shift; fi
 n=${1:-16}
+case $n in ''|*[!0-9]*) echo "quickstart.sh: N must be a number of nodes, got '$n'" >&2; exit 2;; esac
 scripts/deps.sh
 [ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
 ninja -C build >/dev/null
@@ -54,5 +59,10 @@ logs=()
 for t in "${runs[@]}"; do logs+=("out/sim_$t.csv"); done
 $tmx plot sim "${logs[@]}" -o out/sim.png   # loss and consensus; complete's ~1e-30 drawn at a floor
 echo
-echo "Reports that reproduce the papers (notebooks-free-reports/): build/tools/topomix report all"
+if [ "$reports" = 1 ]; then
+  echo "Regenerating the reports that reproduce the papers (notebooks-free-reports/):"
+  $tmx report all
+else
+  echo "Reports that reproduce the papers: notebooks-free-reports/ (regenerate: scripts/quickstart.sh --reports)"
+fi
 echo "Figures: out/gap.png (spectral gap vs n), out/sim.png (loss and consensus vs iteration)"
