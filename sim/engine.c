@@ -580,6 +580,15 @@ static double grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t 
     char *g = (char *)G + (size_t)(i * p) * s->esz;
     const char *x = (const char *)X + (size_t)(i * p) * s->esz;
     memset(g, 0, (size_t)p * s->esz);
+    if (B && i + 2 < s->n) {
+        /* a small contiguous shard (≤ 4 KiB): fetch agent i+2's rows now, or their cache misses stall
+         * the dot products of the sampled rows (many agents, small models) */
+        size_t row = (size_t)s->D->d * s->esz, lo = (size_t)P->start[i + 2];
+        int64_t cnt = P->start[i + 3] - P->start[i + 2];
+        const char *a = s->f32 ? (const char *)s->Af : (const char *)s->D->A;
+        if (cnt > 0 && (size_t)cnt * row <= 4096 && P->order[lo + (size_t)cnt - 1] == P->order[lo] + cnt - 1)
+            for (size_t off = 0; off < (size_t)cnt * row; off += 64) __builtin_prefetch(a + (size_t)P->order[lo] * row + off);
+    }
     /* full batch: the whole shard; else chunks of ≤ 256 sampled rows, each weighted by its
      * share of B so that the sum is the mean over the batch */
     for (int64_t b0 = 0; b0 < (B ? B : 1); b0 += 256) {
@@ -632,7 +641,11 @@ static void cpu_gradients(tmx_sim *s, const void *X, void *G, int64_t counter, i
     double norm2 = 0.0, work = (double)(B ? B : s->P->m / n) * (double)s->D->d * (double)n;
     int want = mean_norm2 != NULL;
     if (n > 1 && work > 32768) {
-#pragma omp parallel for schedule(dynamic, 1) reduction(+ : norm2)
+        /* chunks of about 16k multiply-adds: one agent each for large shards and batches, hundreds
+         * of tiny agents at a time (contiguous shards then stream, and the queue is not contended) */
+        double per = work / (double)n;
+        int chunk = per >= 16384.0 ? 1 : (int)(16384.0 / (per > 1.0 ? per : 1.0));
+#pragma omp parallel for schedule(dynamic, chunk) reduction(+ : norm2)
         for (int64_t i = 0; i < n; i++) norm2 += grad_agent(s, i, X, G, counter, adapt, gamma, want);
     } else {
         for (int64_t i = 0; i < n; i++) norm2 += grad_agent(s, i, X, G, counter, adapt, gamma, want);

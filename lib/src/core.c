@@ -269,14 +269,6 @@ tmx_status tmx__check_bytes(double bytes, const char *what)
     return TMX_OK;
 }
 
-uint64_t tmx__mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 unsigned long tmx__derive_seed(uint64_t seed, uint64_t stream, uint64_t step)
 {
     uint64_t h = tmx__mix64(tmx__mix64(tmx__mix64(seed) ^ stream) ^ step);

@@ -54,8 +54,15 @@ size_t tmx__mul_size(size_t a, size_t b);
 void *tmx__alloc_big(size_t bytes, int zero);
 
 /* 64-bit mixing function (splitmix64 finaliser), used to derive per-step seeds so that the matrix
- * of step k does not depend on which steps were asked for before. */
-uint64_t tmx__mix64(uint64_t x);
+ * of step k does not depend on which steps were asked for before, and by the simulator's
+ * counter-based hash (inline: four calls per sampled row). */
+static inline uint64_t tmx__mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
 /* The 32-bit seed that seeds GSL's generator for (seed, stream, step). */
 unsigned long tmx__derive_seed(uint64_t seed, uint64_t stream, uint64_t step);
 

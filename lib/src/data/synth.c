@@ -29,14 +29,8 @@
 enum { STREAM_MODEL = 101, STREAM_MEANS = 102, STREAM_SAMPLES = 103 };
 #define GAMMA 0x9e3779b97f4a7c15ull /* splitmix64's increment */
 
-/* tmx__mix64 (splitmix64's output function of the state x + γ), inlined: called once per entry. */
-static inline uint64_t mix(uint64_t x)
-{
-    x += GAMMA;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
+/* splitmix64's output function of the state x + γ (internal.h), called once per entry. */
+#define mix tmx__mix64
 
 static uint64_t key3(uint64_t seed, uint64_t stream, uint64_t step)
 {
