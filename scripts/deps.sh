@@ -12,8 +12,10 @@ pkgs=(
   libcriterion-dev                         # tests
   liblinear-tools                          # heart_scale, a LIBSVM file read by the data tests
   gnuplot-nox                              # plots
+  graphviz                                 # the tests read topo --format dot back with dot
   python3 python3-numpy python3-scipy      # cross-checks in the tests (scipy.io.mmread)
   python3-cffi python3-pytest python3-networkx  # the Python binding (python/) and its tests
+  python3-pandas                           # the binding's DataFrame logs
 )
 missing=()
 for p in "${pkgs[@]}"; do
