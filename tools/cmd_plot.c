@@ -6,6 +6,7 @@
  * 0. Its standard error goes to an anonymous file, read for the first error line when it fails. */
 #include "cli_common.h"
 #include "commands.h"
+#include "csv_table.h"
 #include <topomix/spectral.h>
 
 #include <errno.h>
@@ -78,27 +79,6 @@ static void usage(FILE *f)
 
 /* ---- small helpers ---------------------------------------------------------------------------- */
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) cli_die(1, "out of memory");
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p) cli_die(1, "out of memory");
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d) cli_die(1, "out of memory");
-    return d;
-}
-
 /* A growing string. */
 typedef struct sbuf {
     char *s;
@@ -119,7 +99,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
             return;
         }
         b->cap = (b->cap + (size_t)need + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
+        b->s = cli_xrealloc(b->s, b->cap);
         if (b->len == 0) b->s[0] = '\0';
     }
 }
@@ -152,10 +132,10 @@ static const char *base_name(const char *path)
 /* Splits a comma list into a NULL-terminated array (the copy is kept: the array points into it). */
 static char **split_list(const char *s, int *count)
 {
-    char *copy = xstrdup(s);
+    char *copy = cli_xstrdup(s);
     int n = 1;
     for (const char *q = s; *q; q++) n += *q == ',';
-    char **out = xmalloc(((size_t)n + 1) * sizeof *out);
+    char **out = cli_xmalloc(((size_t)n + 1) * sizeof *out);
     int k = 0;
     for (char *tok = copy, *comma;; tok = comma + 1) {
         comma = strchr(tok, ',');
@@ -166,147 +146,6 @@ static char **split_list(const char *s, int *count)
     out[k] = NULL;
     *count = k;
     return out;
-}
-
-/* ---- CSV tables ------------------------------------------------------------------------------- */
-
-typedef struct table {
-    const char *path;
-    int ncol;
-    char **cols;
-    int64_t nrow;
-    char **cell; /* nrow × ncol */
-    int nset;
-    char **key, **val; /* the '# key=value' lines */
-    int json;          /* the first data line is a JSON object */
-} table;
-
-/* Splits one CSV line in place into fields (RFC 4180 quotes: "a,b", "" for a quote). */
-static int split_csv(char *line, char ***fields, int *cap)
-{
-    int n = 0;
-    char *r = line, *w = line;
-    for (;;) {
-        if (n == *cap) {
-            *cap = *cap ? 2 * *cap : 16;
-            *fields = xrealloc(*fields, (size_t)*cap * sizeof **fields);
-        }
-        (*fields)[n++] = w;
-        if (*r == '"') {
-            r++;
-            for (; *r; r++) {
-                if (*r == '"' && r[1] == '"') *w++ = '"', r++;
-                else if (*r == '"') {
-                    r++;
-                    break;
-                } else *w++ = *r;
-            }
-        }
-        for (; *r && *r != ','; r++) *w++ = *r;
-        if (!*r) {
-            *w = '\0';
-            return n;
-        }
-        r++;
-        *w++ = '\0';
-    }
-}
-
-static void table_read(table *t, const char *path)
-{
-    memset(t, 0, sizeof *t);
-    t->path = path;
-    FILE *in = fopen(path, "r");
-    if (!in) cli_die(EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) cli_die(EXIT_USAGE, "%s is a directory, not a CSV file", path);
-    char *line = NULL, **fields = NULL;
-    size_t cap = 0;
-    int fcap = 0;
-    int64_t lineno = 0, rowcap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &cap, in)) > 0) {
-        lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-        char *p = line;
-        if (lineno == 1 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) p += 3;
-        if (strlen(p) != (size_t)(len - (p - line)))
-            cli_die(EXIT_USAGE, "%s line %lld: a NUL byte; not a text CSV file", path, (long long)lineno);
-        if (*p == '\0') continue;
-        if (*p == '#') {
-            const char *k = p + 1 + (p[1] == ' '), *eq = strchr(k, '=');
-            if (eq && eq > k && !memchr(k, ' ', (size_t)(eq - k))) {
-                t->key = xrealloc(t->key, (size_t)(t->nset + 1) * sizeof *t->key);
-                t->val = xrealloc(t->val, (size_t)(t->nset + 1) * sizeof *t->val);
-                t->key[t->nset] = strndup(k, (size_t)(eq - k));
-                t->val[t->nset] = xstrdup(eq + 1);
-                if (!t->key[t->nset]) cli_die(1, "out of memory");
-                t->nset++;
-            }
-            continue;
-        }
-        if (!t->cols) {
-            if (*p == '{') {
-                t->json = 1;
-                break;
-            }
-            int n = split_csv(p, &fields, &fcap);
-            t->ncol = n;
-            t->cols = xmalloc((size_t)n * sizeof *t->cols);
-            for (int j = 0; j < n; j++) t->cols[j] = xstrdup(fields[j]);
-            continue;
-        }
-        int n = split_csv(p, &fields, &fcap);
-        if (n != t->ncol)
-            cli_die(EXIT_USAGE, "%s line %lld: %d fields, the column line has %d", path, (long long)lineno, n, t->ncol);
-        if (t->nrow == rowcap) {
-            rowcap = rowcap ? 2 * rowcap : 64;
-            t->cell = xrealloc(t->cell, (size_t)rowcap * (size_t)t->ncol * sizeof *t->cell);
-        }
-        for (int j = 0; j < n; j++) t->cell[t->nrow * t->ncol + j] = xstrdup(fields[j]);
-        t->nrow++;
-    }
-    int err = ferror(in);
-    free(line);
-    free(fields);
-    fclose(in);
-    if (err) cli_die(EXIT_USAGE, "cannot read %s: %s", path, strerror(EIO));
-    if (!t->cols && !t->json) cli_die(EXIT_USAGE, "%s holds no CSV column line (empty, or only '#' lines)", path);
-}
-
-static void table_free(table *t)
-{
-    for (int j = 0; j < t->ncol; j++) free(t->cols[j]);
-    for (int64_t i = 0; i < t->nrow * t->ncol; i++) free(t->cell[i]);
-    for (int i = 0; i < t->nset; i++) free(t->key[i]), free(t->val[i]);
-    free(t->cols), free(t->cell), free(t->key), free(t->val);
-    memset(t, 0, sizeof *t);
-}
-
-static int table_col(const table *t, const char *name)
-{
-    for (int j = 0; j < t->ncol; j++)
-        if (strcmp(t->cols[j], name) == 0) return j;
-    return -1;
-}
-
-static const char *table_str(const table *t, int64_t i, int j) { return t->cell[i * t->ncol + j]; }
-
-/* The value of a cell: NaN when empty or not a number. */
-static double table_num(const table *t, int64_t i, int j)
-{
-    const char *s = table_str(t, i, j);
-    char *end;
-    if (!*s) return NAN;
-    double x = strtod(s, &end);
-    return *end ? NAN : x;
-}
-
-static const char *table_setting(const table *t, const char *key)
-{
-    for (int i = 0; i < t->nset; i++)
-        if (strcmp(t->key[i], key) == 0) return t->val[i];
-    return NULL;
 }
 
 static int need_col(const table *t, const char *name, const char *what)
@@ -323,10 +162,10 @@ static char *find_gnuplot(void)
 {
     const char *path = getenv("PATH");
     if (!path || !*path) return NULL;
-    char *copy = xstrdup(path), *save = NULL, *found = NULL;
+    char *copy = cli_xstrdup(path), *save = NULL, *found = NULL;
     for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
         size_t n = strlen(dir) + sizeof "/gnuplot";
-        char *cand = xmalloc(n);
+        char *cand = cli_xmalloc(n);
         snprintf(cand, n, "%s/gnuplot", *dir ? dir : ".");
         struct stat sb;
         if (stat(cand, &sb) == 0 && S_ISREG(sb.st_mode) && access(cand, X_OK) == 0) found = cand;
@@ -508,7 +347,7 @@ static void plot_gap(figure *fig, const popts *o, char **inputs, int ninputs)
     double xmin = INFINITY, xmax = -INFINITY;
     for (int f = 0; f < ninputs; f++) {
         table t;
-        table_read(&t, inputs[f]);
+        table_read(&t, inputs[f], EXIT_USAGE);
         const char *what = "the output of topomix gap --sweep";
         if (t.json) cli_die(EXIT_USAGE, "%s holds JSON; plot gap reads the CSV of topomix gap --sweep", t.path);
         int jt = need_col(&t, "topology", what), jn = need_col(&t, "n", what), jy = need_col(&t, ycol, what);
@@ -517,9 +356,9 @@ static void plot_gap(figure *fig, const popts *o, char **inputs, int ninputs)
             int k = 0;
             while (k < nt && strcmp(names[k], name)) k++;
             if (k == nt) {
-                names = xrealloc(names, (size_t)(nt + 1) * sizeof *names);
-                blocks = xrealloc(blocks, (size_t)(nt + 1) * sizeof *blocks);
-                names[nt] = xstrdup(name);
+                names = cli_xrealloc(names, (size_t)(nt + 1) * sizeof *names);
+                blocks = cli_xrealloc(blocks, (size_t)(nt + 1) * sizeof *blocks);
+                names[nt] = cli_xstrdup(name);
                 memset(&blocks[nt], 0, sizeof *blocks);
                 nt++;
             }
@@ -568,7 +407,7 @@ static void plot_spectrum(figure *fig, const popts *o)
     tmx_csr W = {0};
     tmx_status st = tmx_topo_weights(t, k, &W);
     if (st != TMX_OK) cli_die_status(st);
-    double *re = xmalloc((size_t)n * sizeof *re), *im = xmalloc((size_t)n * sizeof *im);
+    double *re = cli_xmalloc((size_t)n * sizeof *re), *im = cli_xmalloc((size_t)n * sizeof *im);
     int sym = 0;
     if ((st = tmx_spectrum(&W, re, im, &sym)) != TMX_OK) cli_die_status(st);
     /* the slem: the largest modulus once one eigenvalue 1 (the consensus direction) is set aside;
@@ -700,9 +539,9 @@ static void plot_sim(figure *fig, const popts *o, char **inputs, int nlogs)
     const char *band = o->band ? o->band : "minmax";
     if (strcmp(band, "minmax") && strcmp(band, "std") && strcmp(band, "none"))
         cli_usage("unknown --band '%s' (minmax, std, none)", band);
-    table *t = xmalloc((size_t)nlogs * sizeof *t);
+    table *t = cli_xmalloc((size_t)nlogs * sizeof *t);
     for (int f = 0; f < nlogs; f++) {
-        table_read(&t[f], inputs[f]);
+        table_read(&t[f], inputs[f], EXIT_USAGE);
         if (t[f].json)
             cli_die(EXIT_USAGE, "%s is a JSON-lines log; plot sim reads CSV logs (topomix sim --format csv)", t[f].path);
         if (table_col(&t[f], "iter") != 0 || table_col(&t[f], "loss") < 0)
@@ -721,13 +560,13 @@ static void plot_sim(figure *fig, const popts *o, char **inputs, int nlogs)
         }
     }
     /* groups: logs of one configuration but the seed */
-    group *g = xmalloc((size_t)nlogs * sizeof *g);
+    group *g = cli_xmalloc((size_t)nlogs * sizeof *g);
     int ng = 0;
     for (int f = 0; f < nlogs; f++) {
         int k = 0;
         while (k < ng && !same_config(&t[g[k].logs[0]], &t[f])) k++;
         if (k == ng) {
-            g[ng].logs = xmalloc((size_t)nlogs * sizeof *g[ng].logs);
+            g[ng].logs = cli_xmalloc((size_t)nlogs * sizeof *g[ng].logs);
             g[ng].nlogs = 0;
             ng++;
         }
@@ -799,9 +638,9 @@ static void plot_sim(figure *fig, const popts *o, char **inputs, int nlogs)
         double *v; /* 4 per point */
         int64_t n;
     } series;
-    series *ser = xmalloc((size_t)(npan * ng) * sizeof *ser);
-    double *floors = xmalloc((size_t)npan * sizeof *floors);
-    int *clamped = xmalloc((size_t)npan * sizeof *clamped);
+    series *ser = cli_xmalloc((size_t)(npan * ng) * sizeof *ser);
+    double *floors = cli_xmalloc((size_t)npan * sizeof *floors);
+    int *clamped = cli_xmalloc((size_t)npan * sizeof *clamped);
     for (int q = 0; q < npan; q++) {
         const struct panel *P = &panels[which[q]];
         double minpos = INFINITY;
@@ -809,9 +648,9 @@ static void plot_sim(figure *fig, const popts *o, char **inputs, int nlogs)
             series *S = &ser[q * ng + k];
             const table *a = &t[g[k].logs[0]];
             int ja = table_col(a, "iter");
-            S->v = xmalloc((size_t)a->nrow * 4 * sizeof *S->v);
+            S->v = cli_xmalloc((size_t)a->nrow * 4 * sizeof *S->v);
             S->n = 0;
-            int64_t *pos = xmalloc((size_t)g[k].nlogs * sizeof *pos);
+            int64_t *pos = cli_xmalloc((size_t)g[k].nlogs * sizeof *pos);
             for (int m = 0; m < g[k].nlogs; m++) pos[m] = 0;
             for (int64_t i = 0; i < a->nrow; i++) {
                 double iter = table_num(a, i, ja), sx = 0, sy = 0, sy2 = 0, lo = INFINITY, hi = -INFINITY;
@@ -942,7 +781,7 @@ static void plot_compare(figure *fig, const popts *o, char **inputs, int ninputs
     else if (!strcmp(y, "rate")) ycol = "rate", ylabel = "per-step rate", logy = 0;
     else cli_usage("unknown --y '%s' for plot compare (time, steps, bytes, messages, rate)", y);
     table t;
-    table_read(&t, inputs[0]);
+    table_read(&t, inputs[0], EXIT_USAGE);
     const char *what = "the output of topomix compare --format csv";
     if (t.json) cli_die(EXIT_USAGE, "%s holds JSON; plot compare reads topomix compare --format csv", t.path);
     int jl = need_col(&t, "label", what), jy = need_col(&t, ycol, what), jn = table_col(&t, "n");
@@ -990,14 +829,14 @@ static void plot_xy(figure *fig, const popts *o, char **inputs, int ninputs)
     char lab[600];
     for (int f = 0; f < ninputs; f++) {
         table t;
-        table_read(&t, inputs[f]);
+        table_read(&t, inputs[f], EXIT_USAGE);
         if (t.json) cli_die(EXIT_USAGE, "%s holds JSON; plot xy reads CSV", t.path);
         int jx = table_col(&t, o->x), jg = -1;
         if (jx < 0) cli_die(EXIT_USAGE, "%s has no column '%s' (--x)", t.path, o->x);
         if (o->group && (jg = table_col(&t, o->group)) < 0) cli_die(EXIT_USAGE, "%s has no column '%s' (--group)", t.path, o->group);
         /* the distinct --group values, in order */
         int nval = 1;
-        const char **vals = xmalloc((size_t)(t.nrow + 1) * sizeof *vals);
+        const char **vals = cli_xmalloc((size_t)(t.nrow + 1) * sizeof *vals);
         vals[0] = NULL;
         if (jg >= 0) {
             nval = 0;
@@ -1137,7 +976,7 @@ int cmd_plot(int argc, char **argv)
         case OPT_CURVE:
             if (strpbrk(optarg, "\n\r;`")) cli_usage("--curve: no line breaks, ';' or '`' in '%s'", optarg);
             if (optarg[0] == ':' || !optarg[0]) cli_usage("--curve expects EXPR:TITLE, got '%s'", optarg);
-            o.curves = xrealloc(o.curves, (size_t)(o.ncurves + 1) * sizeof *o.curves);
+            o.curves = cli_xrealloc(o.curves, (size_t)(o.ncurves + 1) * sizeof *o.curves);
             o.curves[o.ncurves++] = optarg;
             break;
         case OPT_X: o.x = optarg; break;

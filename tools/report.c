@@ -1,4 +1,5 @@
 /* topomix report — running commands, writing Markdown and claims, reading CSV (report.h). */
+#include "csv_table.h"
 #include "report_internal.h"
 
 #include <errno.h>
@@ -208,106 +209,46 @@ const char *report_num(char *buf, size_t len, double x)
 /* ---- CSV ------------------------------------------------------------------------------------- */
 
 struct report_csv {
-    int ncols;
-    int64_t nrows;
-    char **cells; /* (nrows + 1) × ncols, row 0 the names; pointers into buf */
-    char *buf;
-    const char *file;
+    table t;
 };
 
 report_csv *report_csv_read(report *r, const char *file)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", r->folder, file);
-    FILE *f = fopen(path, "r");
-    if (!f) cli_die(1, "report %s: cannot read %s: %s", r->name, path, strerror(errno));
-    report_csv *c = calloc(1, sizeof *c);
-    if (!c) oom();
-    c->file = file;
-    size_t cap = 0, ncells = 0, bufcap = 0, buflen = 0;
-    size_t *offs = NULL; /* cell offsets into buf until buf stops moving */
-    char *line = NULL;
-    size_t linecap = 0;
-    ssize_t len;
-    int64_t lineno = 0;
-    while ((len = getline(&line, &linecap, f)) > 0) {
-        lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-        if (len == 0 || line[0] == '#') continue;
-        if (buflen + (size_t)len + 1 > bufcap) {
-            bufcap = 2 * (buflen + (size_t)len + 1);
-            char *nb = realloc(c->buf, bufcap);
-            if (!nb) oom();
-            c->buf = nb;
-        }
-        char *row = c->buf + buflen;
-        memcpy(row, line, (size_t)len + 1);
-        int cols = 1;
-        for (char *p = row; *p; p++)
-            if (*p == ',') cols++;
-        if (c->ncols == 0) c->ncols = cols;
-        else if (cols != c->ncols)
-            cli_die(1, "report %s: %s line %lld has %d columns, the header %d", r->name, path, (long long)lineno, cols,
-                    c->ncols);
-        size_t start = buflen;
-        for (char *p = row;; p++) {
-            if (ncells == cap) {
-                cap = cap ? 2 * cap : 64;
-                size_t *no = realloc(offs, cap * sizeof *no);
-                if (!no) oom();
-                offs = no;
-            }
-            if (*p == ',' || *p == '\0') {
-                int end = *p == '\0';
-                *p = '\0';
-                offs[ncells++] = start;
-                start = buflen + (size_t)(p - row) + 1;
-                if (end) break;
-            }
-        }
-        buflen += (size_t)len + 1;
-    }
-    int rerr = ferror(f);
-    free(line);
-    fclose(f);
-    if (rerr) cli_die(1, "report %s: cannot read %s: %s", r->name, path, strerror(errno));
-    if (c->ncols == 0) cli_die(1, "report %s: %s holds no CSV header", r->name, path);
-    c->cells = malloc((ncells ? ncells : 1) * sizeof *c->cells);
-    if (!c->cells) oom();
-    for (size_t i = 0; i < ncells; i++) c->cells[i] = c->buf + offs[i];
-    free(offs);
-    c->nrows = (int64_t)(ncells / (size_t)c->ncols) - 1;
+    if (snprintf(path, sizeof path, "%s/%s", r->folder, file) >= (int)sizeof path)
+        cli_die(1, "report %s: path too long for %s", r->name, file);
+    report_csv *c = cli_xmalloc(sizeof *c);
+    table_read(&c->t, path, 1); /* the reader's copy of path is not kept past this call */
+    if (c->t.json) cli_die(1, "report %s: %s is not a CSV file", r->name, path);
+    c->t.path = file;
     return c;
 }
 
-int64_t report_csv_rows(const report_csv *c) { return c->nrows; }
+int64_t report_csv_rows(const report_csv *c) { return c->t.nrow; }
 
 int report_csv_col(const report_csv *c, const char *name)
 {
-    for (int j = 0; j < c->ncols; j++)
-        if (strcmp(c->cells[j], name) == 0) return j;
-    cli_die(1, "report: %s has no column '%s'", c->file, name);
+    int j = table_col(&c->t, name);
+    if (j < 0) cli_die(1, "report: %s has no column '%s'", c->t.path, name);
+    return j;
 }
 
 const char *report_csv_str(const report_csv *c, int64_t row, int col)
 {
-    if (row < 0 || row >= c->nrows || col < 0 || col >= c->ncols) return "";
-    return c->cells[(size_t)(row + 1) * (size_t)c->ncols + (size_t)col];
+    if (row < 0 || row >= c->t.nrow || col < 0 || col >= c->t.ncol) return "";
+    return table_str(&c->t, row, col);
 }
 
 double report_csv_num(const report_csv *c, int64_t row, int col)
 {
-    const char *s = report_csv_str(c, row, col);
-    char *end;
-    double v = strtod(s, &end);
-    return (end == s || *end != '\0') ? NAN : v;
+    if (row < 0 || row >= c->t.nrow || col < 0 || col >= c->t.ncol) return NAN;
+    return table_num(&c->t, row, col);
 }
 
 void report_csv_free(report_csv *c)
 {
     if (!c) return;
-    free(c->cells);
-    free(c->buf);
+    table_free(&c->t);
     free(c);
 }
 
