@@ -70,6 +70,8 @@ typedef struct tmx__backend {
      * local step X[:, i] − γ·g_i (aux columns X's); *mean_norm2 ← mean ‖g_i‖² if not NULL */
     void (*gradients)(tmx_sim *s, const void *X, void *G, int64_t counter, int adapt, double gamma,
                       double *mean_norm2);
+    /* G[:, i] ← the stochastic gradient of f_i at X[:, i] for the one agent i (AD-PSGD's events) */
+    void (*grad_one)(tmx_sim *s, int64_t i, const void *X, void *G, int64_t counter);
     /* out ← gossip of (in − γ·g) with W (NULL: identity; g NULL: none), consensus fused */
     void (*mix_axpy)(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
                      mix_stats *st);
@@ -81,6 +83,9 @@ typedef struct tmx__backend {
     /* columns 0..cols−1 ← a·column + b·v */
     void (*cols_set)(const tmx_sim *s, void *X, double a, double b, const double *v, int64_t cols);
 } tmx__backend;
+
+/* The reference backend (backend_cpu.c). */
+extern const tmx__backend tmx__cpu_backend;
 
 struct tmx_sim {
     tmx_sim_config cfg;
