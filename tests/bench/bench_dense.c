@@ -233,6 +233,60 @@ static int bench_iterative(const char *core)
     return rc;
 }
 
+/* gap --method dense on a symmetric W (rate_dense: shift-invert through LAPACK's dense Cholesky of
+ * I − W + J from n = 512, the tridiagonal reduction when that does not converge quickly) against
+ * numpy.linalg.eigvalsh on the dense W − J: ring (a tiny gap, the case shift-invert is for) and
+ * hypercube (eigenvalues of multiplicity up to C(log n, k): the inverse's top is clustered). */
+static int bench_rate_dense(const size_t *sizes, int count, const char *core)
+{
+    printf("\nrho(W - J) of a symmetric W by the dense method (gap --method dense), median of %d runs\n", RUNS);
+    printf("  ours : tmx_rate_csr(TMX_METHOD_DENSE) = dpotrf(I - W + J) + ARPACK on its inverse (<= 4 restarts), "
+           "else dsytrd + dstebz\n");
+    printf("  numpy: numpy.linalg.eigvalsh(W.toarray() - 1/n), max |lambda|\n");
+    printf("%6s %-10s %10s %10s %11s %8s  %s\n", "n", "W", "ours [s]", "numpy [s]", "ours/numpy", "solves",
+           "rho ours, numpy");
+    static const char *const names[] = {"ring", "hypercube"};
+    int rc = 0;
+    for (int q = 0; q < count; q++) {
+        for (int k = 0; k < 2; k++) {
+            tmx_csr W = {0};
+            char path[256], line[512], kern[64] = "?";
+            if (topo_to_file(names[k], (int64_t)sizes[q], 0.0, &W, path, sizeof path) != 0) {
+                printf("%6zu %-10s cannot build or write W\n", sizes[q], names[k]);
+                tmx_csr_destroy(&W);
+                rc = 1;
+                continue;
+            }
+            double t[RUNS];
+            tmx_rate r = {0};
+            for (int i = 0; i < RUNS; i++) {
+                double t0 = now();
+                tmx_status st = tmx_rate_csr(&W, TMX_METHOD_DENSE, &r);
+                t[i] = now() - t0;
+                if (st != TMX_OK) {
+                    printf("%6zu %-10s ours failed: %s\n", sizes[q], names[k], tmx_last_error());
+                    rc = 1;
+                }
+            }
+            qsort(t, RUNS, sizeof *t, cmp);
+            tmx_csr_destroy(&W);
+            double np_s = 0.0, np_value = 0.0;
+            int ok = run_py("eigvalsh", path, core, line, sizeof line) == 0 &&
+                     sscanf(line, "seconds=%lf core=%63s numpy=%*s maxabs=%lf", &np_s, kern, &np_value) == 3;
+            remove(path);
+            if (!ok) {
+                printf("%6zu %-10s %10.4f %10s (running %s failed)\n", sizes[q], names[k], t[RUNS / 2], "-", BENCH_DENSE_PY);
+                rc = 1;
+                continue;
+            }
+            printf("%6zu %-10s %10.4f %10.4f %11.3f %8lld  %.15g, %.15g\n", sizes[q], names[k], t[RUNS / 2], np_s,
+                   t[RUNS / 2] / np_s, (long long)r.iterations, r.slem, np_value);
+            fflush(stdout);
+        }
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     /* First thing: may replace this process with one that uses OpenBLAS's AVX-512 kernels. */
@@ -315,6 +369,7 @@ int main(int argc, char **argv)
                t[RUNS / 2] / np_s, core, value, np_value);
         fflush(stdout);
     }
+    rc |= bench_rate_dense(sizes, count, numpy_core);
     rc |= bench_gram(sizes, count, numpy_core);
     rc |= bench_iterative(numpy_core);
     return rc;

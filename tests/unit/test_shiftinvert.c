@@ -1,6 +1,7 @@
-/* Shift-invert Lanczos (lib/src/spectral/shiftinvert.c) against the reference paths: dense LAPACK
- * on grids up to n = 4096, the DFT closed form on tori, and a W whose most negative eigenvalue
- * dominates (the second factorisation). */
+/* Shift-invert Lanczos (lib/src/spectral/shiftinvert.c), through CHOLMOD's sparse factor and through
+ * LAPACK's dense one, against the reference paths: the dense tridiagonal reduction on grids up to
+ * n = 4096 and on other families, the DFT closed form on tori and rings, and a W whose most negative
+ * eigenvalue dominates (the second factorisation). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -36,6 +37,28 @@ static si shift_invert(const tmx_csr *W)
     return s;
 }
 
+static si dense_shift_invert(const tmx_csr *W)
+{
+    si s = {0, 0, 0, 0};
+    tmx_status st = tmx__rate_dense_shift_invert(W, &s.slem, &s.gap, &s.res, &s.solves);
+    cr_assert_eq(st, TMX_OK, "n=%lld: %s", (long long)W->n, tmx_last_error());
+    cr_assert(s.solves > 0);
+    return s;
+}
+
+/* The reference: max |λ| of the dense W − J by the tridiagonal reduction and bisection (dense.c),
+ * which tmx_rate_csr's dense method no longer takes for symmetric W from n = 512 on. */
+static double tridiagonal_slem(const tmx_csr *W)
+{
+    tmx_mat A = {0};
+    cr_assert_eq(tmx_csr_to_dense(W, &A), TMX_OK);
+    for (size_t q = 0; q < (size_t)W->n * (size_t)W->n; q++) A.data[q] -= 1.0 / (double)W->n;
+    double slem = 0.0;
+    cr_assert_eq(tmx__dense_sym_maxabs(&A, &slem), TMX_OK, "%s", tmx_last_error());
+    tmx_mat_destroy(&A);
+    return slem;
+}
+
 /* Dense: dsyev's eigenvalues are backward stable, |λ̂ − λ| ≤ c·n·eps·‖W − J‖₂ with ‖W − J‖₂ ≤ 1
  * (c = 4, as in test_spectral.c). Shift-invert: ARPACK stops at a relative residual of 1e-12 on
  * θ = 1/gap, and the solves carry a relative error of about κ(I − W)·eps = eps/gap; both are far
@@ -49,7 +72,8 @@ Test(shiftinvert, grids_against_dense)
         tmx_csr W = {0};
         cr_assert_eq(tmx_topo_weights(t, 0, &W), TMX_OK);
         tmx_rate d;
-        cr_assert_eq(tmx_rate_csr(&W, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
+        d.slem = tridiagonal_slem(&W);
+        d.gap = 1.0 - d.slem;
         si s = shift_invert(&W);
         double tol = 4.0 * (double)n * EPS;
         cr_expect(fabs(s.slem - d.slem) <= tol, "grid %lldx%lld: slem %.17g, dense %.17g", (long long)r, (long long)c,
@@ -134,4 +158,96 @@ Test(shiftinvert, declines_what_it_cannot_do)
     cr_expect(fabs(it.slem - d.slem) <= 1e-10, "plain Lanczos %.17g, dense %.17g", it.slem, d.slem);
     tmx_csr_destroy(&W);
     tmx_topo_free(t);
+}
+
+/* The dense form against the tridiagonal reduction on families with different spectra: a tiny gap
+ * (ring, grid), a clustered top (hypercube: eigenvalue multiplicities C(log n, k)), a star (one
+ * hub), random graphs, and Gershgorin's discs failing (the second factorisation). Both paths are
+ * backward stable with errors c·n·eps·‖W − J‖₂ (c = 4 as above); ARPACK's 1e-12 on θ = 1/gap and
+ * the solves' eps/gap stay below that at these sizes. */
+Test(shiftinvert, dense_form_against_tridiagonal)
+{
+    static const struct {
+        const char *name;
+        int64_t n, rows;
+        int params; /* 1: er's p, 2: random-regular's degree, 3: small-world's k and p */
+    } cases[] = {{"ring", 600, 0, 0},  {"ring", 1001, 0, 0}, {"grid", 1000, 20, 0},          {"torus", 1024, 32, 0},
+                 {"hypercube", 512, 0, 0}, {"star", 600, 0, 0}, {"er", 700, 0, 1}, {"random-regular", 800, 0, 2},
+                 {"small-world", 600, 0, 3}};
+    for (size_t q = 0; q < sizeof cases / sizeof cases[0]; q++) {
+        tmx_topo_params p;
+        tmx_topo_params_init(&p);
+        p.n = cases[q].n;
+        p.rows = cases[q].rows;
+        if (cases[q].params == 1) p.p = 0.02;
+        if (cases[q].params == 2) p.degree = 4;
+        if (cases[q].params == 3) p.k = 4, p.p = 0.1;
+        tmx_topo *t = NULL;
+        cr_assert_eq(tmx_topo_new(cases[q].name, &p, &t), TMX_OK, "%s: %s", cases[q].name, tmx_last_error());
+        tmx_csr W = {0};
+        cr_assert_eq(tmx_topo_weights(t, 0, &W), TMX_OK);
+        double ref = tridiagonal_slem(&W), tol = 4.0 * (double)W.n * EPS;
+        si s = dense_shift_invert(&W);
+        cr_expect(fabs(s.slem - ref) <= tol, "%s n=%lld: slem %.17g, tridiagonal %.17g", cases[q].name,
+                  (long long)W.n, s.slem, ref);
+        cr_expect(fabs(s.gap - (1.0 - ref)) <= tol, "%s n=%lld: gap %.17g, tridiagonal %.17g", cases[q].name,
+                  (long long)W.n, s.gap, 1.0 - ref);
+        cr_expect(s.res <= 1e-10, "%s n=%lld: residual %g", cases[q].name, (long long)W.n, s.res);
+        /* and tmx_rate_csr's dense method, which takes this path from n = 512 on, says the same */
+        tmx_rate d;
+        cr_assert_eq(tmx_rate_csr(&W, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
+        cr_expect(fabs(d.slem - ref) <= tol, "%s: rate_csr dense %.17g, tridiagonal %.17g", cases[q].name, d.slem, ref);
+        tmx_csr_destroy(&W);
+        tmx_topo_free(t);
+    }
+}
+
+/* The ring's gap from the DFT (all digits, docs/performance.md §2): the dense form computes it as
+ * 1/θ directly, so it keeps relative precision where 1 − slem of the tridiagonal path keeps about
+ * eps/gap: at n = 2000, gap ≈ 3.3e-6, that is 1e-9 relative against 7e-11 here. */
+Test(shiftinvert, dense_form_keeps_the_gap_digits)
+{
+    tmx_topo *t = make("ring", 2000, 0);
+    tmx_rate f;
+    cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DFT, &f), TMX_OK, "%s", tmx_last_error());
+    tmx_csr W = {0};
+    cr_assert_eq(tmx_topo_weights(t, 0, &W), TMX_OK);
+    si s = dense_shift_invert(&W);
+    /* ARPACK's 1e-12 on θ, and the solves' relative error eps·κ = eps/gap ≈ 7e-11 */
+    cr_expect(fabs(s.gap - f.gap) <= 1e-10 * f.gap, "gap %.17g, DFT %.17g", s.gap, f.gap);
+    tmx_csr_destroy(&W);
+    tmx_topo_free(t);
+}
+
+/* K_{m,m} as in negative_end_dominates, at a size where the dense method takes shift-invert: the
+ * SLEM 0.8 comes from I + W − J's factor. With δ = 0 the bottom eigenvalue is −1: I + W − J is
+ * singular, and whether dpotrf stops or rounding lets it through with a tiny pivot, the answer
+ * must be a SLEM of 1 (a bipartite, periodic W never averages). */
+Test(shiftinvert, dense_form_negative_end)
+{
+    const int64_t m = 300, n = 2 * m;
+    for (int k = 0; k < 2; k++) {
+        const double delta = k == 0 ? 0.1 : 0.0;
+        int64_t cnt = n + 2 * m * m;
+        int64_t *ti = malloc((size_t)cnt * sizeof *ti), *tj = malloc((size_t)cnt * sizeof *tj);
+        double *tv = malloc((size_t)cnt * sizeof *tv);
+        cr_assert(ti && tj && tv);
+        int64_t q = 0;
+        for (int64_t i = 0; i < n; i++) {
+            if (delta > 0) ti[q] = i, tj[q] = i, tv[q] = delta, q++;
+            for (int64_t j = (i < m ? m : 0); j < (i < m ? n : m); j++) ti[q] = i, tj[q] = j, tv[q] = (1.0 - delta) / m, q++;
+        }
+        tmx_csr W = {0};
+        cr_assert_eq(tmx_csr_from_triplets(&W, n, q, ti, tj, tv), TMX_OK);
+        tmx_rate d;
+        cr_assert_eq(tmx_rate_csr(&W, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
+        double want = k == 0 ? 0.8 : 1.0;
+        cr_expect(fabs(d.slem - want) <= 4.0 * (double)n * EPS, "delta %g: slem %.17g, expected %g", delta, d.slem, want);
+        if (k == 0) {
+            si s = dense_shift_invert(&W);
+            cr_expect(fabs(s.gap - 0.2) <= 1e-12, "gap %.17g, expected 0.2", s.gap);
+        }
+        tmx_csr_destroy(&W);
+        free(ti), free(tj), free(tv);
+    }
 }

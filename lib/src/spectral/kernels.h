@@ -56,6 +56,9 @@ tmx_status tmx__op_norm2(int64_t n, tmx__op A, tmx__op At, void *ctx, double tol
  * CHOLMOD or W is not of that kind (rows not summing to 1, I − W or I + W not positive
  * definite on the relevant subspace): the caller then takes the plain Lanczos path. */
 tmx_status tmx__rate_shift_invert(const tmx_csr *W, double *slem, double *gap, double *residual, int64_t *solves);
+/* The same with LAPACK's dense Cholesky factorisation (dpotrf) of I − W + J and I + W − J in place
+ * of CHOLMOD's sparse one: the dense method's path for a symmetric W (any build). */
+tmx_status tmx__rate_dense_shift_invert(const tmx_csr *W, double *slem, double *gap, double *residual, int64_t *solves);
 
 /* ---- DFT of a circulant's first row (FFTW), rate.c ------------------------------------------- */
 

@@ -11,18 +11,36 @@
  *
  * The other end: |λ_n| ≤ λ₂ is certified by Gershgorin's discs when every w_ii − Σ_{j≠i} |w_ij| ≥
  * −λ₂ (Metropolis and lazy weights usually are); otherwise λ_n comes from the top eigenvalue
- * 1/(1 + λ_n) of (I + W)⁻¹, a second factorisation. */
+ * 1/(1 + λ_n) of (I + W)⁻¹, a second factorisation.
+ *
+ * The dense form (gap --method dense, and auto below the dense limit) factors I ∓ (W − J) with
+ * LAPACK's dpotrf instead: n³/3 flops at dgemm speed, where the tridiagonal reduction that every
+ * dense eigensolver starts from costs 4n³/3 flops, half of them in memory-bound dsymv. Adding J
+ * gives 1 the eigenvalue 1 and leaves the others (1 ∓ λ_i), so no grounding is needed. */
 #include "kernels.h"
 
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if TMX_HAVE_CHOLMOD
-#include TMX_CHOLMOD_H
-
 /* Iterative tolerance handed to ARPACK (relative to the Ritz value), as rate.c's. */
 #define SI_TOL 1e-12
+
+static void project(int64_t n, double *x)
+{
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) s += x[i];
+    s /= (double)n;
+    for (int64_t i = 0; i < n; i++) x[i] -= s;
+}
+
+/* The top eigenvalue θ of the inverse of I − W (sign −1) or I + W (sign +1) on 1⊥, with its
+ * eigenvector in vec (n); TMX_EUNSUP when that matrix cannot be factored. */
+typedef tmx_status (*inverse_top_fn)(const tmx_csr *W, int sign, double *theta, double *vec, int64_t *solves);
+
+#if TMX_HAVE_CHOLMOD
+#include TMX_CHOLMOD_H
 /* Most factor entries per entry of W (and of the diagonal) before Lanczos on W − J is preferred. */
 #define SI_FILL_MAX 20.0
 
@@ -35,14 +53,6 @@ typedef struct si_ctx {
     tmx_status st;
     int64_t solves;
 } si_ctx;
-
-static void project(int64_t n, double *x)
-{
-    double s = 0.0;
-    for (int64_t i = 0; i < n; i++) s += x[i];
-    s /= (double)n;
-    for (int64_t i = 0; i < n; i++) x[i] -= s;
-}
 
 /* y ← P A⁻¹ P x (grounded: A = I − W without its last row and column; P the projection on 1⊥). */
 static void op_inverse(const double *x, double *y, void *vctx)
@@ -164,6 +174,78 @@ cleanup:
     return st;
 }
 
+#endif
+
+/* ---- the dense form --------------------------------------------------------------------------- */
+
+/* ARPACK restarts allowed on the dense inverse: a W whose spectrum clusters at its ends (well-mixing
+ * dense graphs) leaves the inverse's top eigenvalues clustered too, and then the tridiagonal
+ * reduction is cheaper than many more solves (TMX_ENOCONV sends the caller there). */
+#define DSI_RESTARTS 4
+
+typedef struct dsi_ctx {
+    int64_t n;
+    const double *L; /* the Cholesky factor, lower triangle, column-major */
+    int64_t solves;
+    tmx_status st;
+} dsi_ctx;
+
+/* y ← P (L Lᵀ)⁻¹ P x: two triangular solves (dpotrs) between projections. */
+static void op_dense_inverse(const double *x, double *y, void *vctx)
+{
+    dsi_ctx *c = vctx;
+    memcpy(y, x, (size_t)c->n * sizeof *y);
+    project(c->n, y);
+    lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)c->n, 1, c->L, (lapack_int)c->n, y, (lapack_int)c->n);
+    if (info != 0) {
+        c->st = tmx__error(TMX_ELAPACK, "shift-invert: dpotrs rejected argument %d", (int)-info);
+        for (int64_t i = 0; i < c->n; i++) y[i] = NAN; /* stops ARPACK at once */
+        return;
+    }
+    c->solves++;
+    project(c->n, y);
+}
+
+static tmx_status dense_inverse_top(const tmx_csr *W, int sign, double *theta, double *vec, int64_t *solves)
+{
+    int64_t n = W->n;
+    if (n > 46340) return tmx__error(TMX_EUNSUP, "shift-invert: n = %lld is past the dense limit", (long long)n);
+    char what[96];
+    snprintf(what, sizeof what, "the dense Cholesky factor of I %c W (n=%lld)", sign < 0 ? '-' : '+', (long long)n);
+    tmx_status st = tmx__check_bytes(8.0 * (double)n * (double)n, what);
+    if (st != TMX_OK) return st;
+    double *A = malloc((size_t)n * (size_t)n * sizeof *A);
+    if (!A) return tmx__error(TMX_ENOMEM, "shift-invert: cannot allocate %s", what);
+    /* A = I + sign·(W − J), lower triangle only (dpotrf reads no more); W is symmetric, so row i of
+     * the CSR is column i */
+    double s = (double)sign, jn = 1.0 / (double)n;
+    for (int64_t j = 0; j < n; j++) {
+        double *col = A + (size_t)j * (size_t)n;
+        for (int64_t i = j; i < n; i++) col[i] = -s * jn;
+        col[j] += 1.0;
+        for (int64_t e = W->rowptr[j]; e < W->rowptr[j + 1]; e++)
+            if (W->col[e] >= j) col[W->col[e]] += s * W->val[e];
+    }
+    lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
+    if (info > 0) {
+        st = tmx__error(TMX_EUNSUP, "shift-invert: I %c W is not positive definite", sign < 0 ? '-' : '+');
+    } else if (info < 0) {
+        st = tmx__error(TMX_ELAPACK, "shift-invert: dpotrf rejected argument %d", (int)-info);
+    } else {
+        dsi_ctx c = {n, A, 0, TMX_OK};
+        tmx__iter_result r = {0};
+        r.vec = vec;
+        st = tmx__op_sym_maxabs_budget(n, op_dense_inverse, &c, SI_TOL, DSI_RESTARTS, &r);
+        if (c.st != TMX_OK) st = c.st;
+        *theta = r.value;
+        *solves += c.solves;
+    }
+    free(A);
+    return st;
+}
+
+/* ---- the rates from the two inverses --------------------------------------------------------- */
+
 /* ‖W v − λ v‖ / ‖v‖. */
 static double residual(const tmx_csr *W, const double *v, double lambda, double *y)
 {
@@ -177,7 +259,8 @@ static double residual(const tmx_csr *W, const double *v, double lambda, double 
     return vv > 0.0 ? sqrt(r / vv) : INFINITY;
 }
 
-tmx_status tmx__rate_shift_invert(const tmx_csr *W, double *slem, double *gap, double *res, int64_t *solves)
+static tmx_status rate_from_inverses(const tmx_csr *W, inverse_top_fn top, double *slem, double *gap, double *res,
+                                     int64_t *solves)
 {
     int64_t n = W->n;
     if (n < 3) return tmx__error(TMX_EUNSUP, "shift-invert: n < 3");
@@ -194,7 +277,7 @@ tmx_status tmx__rate_shift_invert(const tmx_csr *W, double *slem, double *gap, d
         if (fabs(s - 1.0) > 1e-12) return tmx__error(TMX_EUNSUP, "shift-invert: row %lld sums to %.17g", (long long)i, s);
         lower = fmin(lower, d - off);
     }
-    /* the eigenvectors (n each) and a scratch vector, beside the factor checked in inverse_top */
+    /* the eigenvectors (n each) and a scratch vector, beside the factor checked by top */
     tmx_status st = tmx__check_bytes(16.0 * (double)n, "the shift-invert eigensolver's vectors");
     if (st != TMX_OK) return st;
     double *v = malloc((size_t)n * sizeof *v), *y = malloc((size_t)n * sizeof *y);
@@ -204,13 +287,13 @@ tmx_status tmx__rate_shift_invert(const tmx_csr *W, double *slem, double *gap, d
     }
     *solves = 0;
     double theta2 = 0.0, thetan = 0.0;
-    if ((st = inverse_top(W, -1, &theta2, v, solves)) != TMX_OK) goto done;
+    if ((st = top(W, -1, &theta2, v, solves)) != TMX_OK) goto done;
     double g2 = 1.0 / theta2, lambda2 = 1.0 - g2; /* λ₂(I − W) = 1/θ, with its digits */
     *res = residual(W, v, lambda2, y);
     *slem = fabs(lambda2);
     *gap = lambda2 >= 0.0 ? g2 : 1.0 - *slem;
     if (lower < -fabs(lambda2)) { /* Gershgorin cannot rule out |λ_n| > |λ₂|: find λ_n */
-        if ((st = inverse_top(W, +1, &thetan, v, solves)) != TMX_OK) goto done;
+        if ((st = top(W, +1, &thetan, v, solves)) != TMX_OK) goto done;
         double lambdan = 1.0 / thetan - 1.0;
         double rn = residual(W, v, lambdan, y);
         if (fabs(lambdan) > *slem) {
@@ -223,6 +306,18 @@ done:
     free(v);
     free(y);
     return st;
+}
+
+tmx_status tmx__rate_dense_shift_invert(const tmx_csr *W, double *slem, double *gap, double *res, int64_t *solves)
+{
+    return rate_from_inverses(W, dense_inverse_top, slem, gap, res, solves);
+}
+
+#if TMX_HAVE_CHOLMOD
+
+tmx_status tmx__rate_shift_invert(const tmx_csr *W, double *slem, double *gap, double *res, int64_t *solves)
+{
+    return rate_from_inverses(W, inverse_top, slem, gap, res, solves);
 }
 
 #else
