@@ -47,7 +47,7 @@ static si dense_shift_invert(const tmx_csr *W)
 }
 
 /* The reference: max |λ| of the dense W − J by the tridiagonal reduction and bisection (dense.c),
- * which tmx_rate_csr's dense method no longer takes for symmetric W from n = 512 on. */
+ * which tmx_rate_csr's dense method no longer takes for symmetric W from n = 2048 on. */
 static double tridiagonal_slem(const tmx_csr *W)
 {
     tmx_mat A = {0};
@@ -193,7 +193,7 @@ Test(shiftinvert, dense_form_against_tridiagonal)
         cr_expect(fabs(s.gap - (1.0 - ref)) <= tol, "%s n=%lld: gap %.17g, tridiagonal %.17g", cases[q].name,
                   (long long)W.n, s.gap, 1.0 - ref);
         cr_expect(s.res <= 1e-10, "%s n=%lld: residual %g", cases[q].name, (long long)W.n, s.res);
-        /* and tmx_rate_csr's dense method, which takes this path from n = 512 on, says the same */
+        /* and tmx_rate_csr's dense method (this path from n = 2048 on, the reduction below) says the same */
         tmx_rate d;
         cr_assert_eq(tmx_rate_csr(&W, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
         cr_expect(fabs(d.slem - ref) <= tol, "%s: rate_csr dense %.17g, tridiagonal %.17g", cases[q].name, d.slem, ref);
@@ -219,7 +219,7 @@ Test(shiftinvert, dense_form_keeps_the_gap_digits)
     tmx_topo_free(t);
 }
 
-/* K_{m,m} as in negative_end_dominates, at a size where the dense method takes shift-invert: the
+/* K_{m,m} as in negative_end_dominates, through the dense form (directly, and through the dense method): the
  * SLEM 0.8 comes from I + W − J's factor. With δ = 0 the bottom eigenvalue is −1: I + W − J is
  * singular, and whether dpotrf stops or rounding lets it through with a tiny pivot, the answer
  * must be a SLEM of 1 (a bipartite, periodic W never averages). */

@@ -41,14 +41,14 @@ static tmx_status dense_minus_J(const tmx_csr *W, tmx_mat *D)
 }
 
 /* Symmetric W from this size on: the dense shift-invert path (see rate_dense). */
-#define DENSE_SI_MIN_N 512
+#define DENSE_SI_MIN_N 2048
 
 static tmx_status rate_dense(const tmx_csr *W, tmx_rate *r)
 {
     tmx_status st = TMX_OK;
     tmx_mat A = {0};
     if (tmx__csr_exactly_symmetric(W)) {
-        /* from n = 512 on, shift-invert through a dense Cholesky factor (shiftinvert.c: a third of
+        /* from n = 2048 on, shift-invert through a dense Cholesky factor (shiftinvert.c: a third of
          * the flops of the tridiagonal reduction, at dgemm speed); the reduction where that does
          * not apply (rows not summing to 1, I ± W singular) or n is small */
         if (W->n >= DENSE_SI_MIN_N) {
