@@ -3,7 +3,8 @@
 # everything is present it touches nothing and needs no privileges.
 set -euo pipefail
 pkgs=(
-  gcc pkgconf meson ninja-build            # toolchain
+  gcc g++ pkgconf meson ninja-build        # toolchain (g++: the simulator's device backend)
+  libthrust-dev libcub-dev                 # the device backend's Thrust kernels, run on OpenMP (-Ddevice=omp)
   liblapacke-dev libopenblas-dev           # dense linear algebra (LAPACKE on OpenBLAS)
   libarpack2-dev                           # iterative eigensolvers (ARPACK)
   libsuitesparse-dev                       # sparse Cholesky (CHOLMOD) for shift-invert Lanczos
@@ -16,6 +17,7 @@ pkgs=(
   python3 python3-numpy python3-scipy      # cross-checks in the tests (scipy.io.mmread)
   python3-cffi python3-pytest python3-networkx  # the Python binding (python/) and its tests
   python3-pandas                           # the binding's DataFrame logs
+  libopenmpi-dev openmpi-bin               # the simulator over MPI (mpirun -np R topomix sim)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -37,6 +37,19 @@ for args in "--checkpoint $ck/ck2 --checkpoint-every 5 --log $ck/log2.csv" "--re
     else echo "valgrind: topomix sim ... $args FAILED"; head -30 /tmp/topomix-vg.$$; fail=1; fi
 done
 rm -rf "$ck"
+# The device backend (a -Ddevice=omp build runs its Thrust kernels on the host): a run and a resume
+if "$tmx" sim --topology ring -n 4 --dim 5 --samples 10 --iters 1 --quiet --device gpu >/dev/null 2>&1; then
+    ck=$(mktemp -d /tmp/topomix-vg-ck.XXXXXX)
+    for args in "--algo gt --problem mlp --topology matching --checkpoint $ck/d --checkpoint-every 3" \
+                "--algo sgp --problem mlp --topology exp" "--algo adpsgd --problem lsq-nc --topology ring" \
+                "--algo gt --problem mlp --topology matching --resume $ck/d --iters 6"; do
+        # shellcheck disable=SC2086
+        if "${vg[@]}" "$tmx" sim -n 4 --dim 5 --samples 10 --iters 3 --quiet --device gpu $args >/dev/null 2>/tmp/topomix-vg.$$; then
+            echo "valgrind: topomix sim --device gpu $args clean"
+        else echo "valgrind: topomix sim --device gpu $args FAILED"; head -30 /tmp/topomix-vg.$$; fail=1; fi
+    done
+    rm -rf "$ck"
+fi
 # The simulator's iteration loop allocates nothing: the heap allocations of a run do not grow
 # with --iters (random topologies rebuilt in place, no serialised OpenMP regions), on 1 and 2 threads.
 allocs() { # prints the allocation count of one run

@@ -72,7 +72,7 @@ tmx_status tmx__adpsgd_init(tmx_sim *s)
     a->snapver = calloc(n, sizeof *a->snapver);
     if (!a->heap || !a->due || !a->steps || !a->updates || !a->snapver)
         return tmx__error(TMX_ENOMEM, "sim: out of memory for AD-PSGD's event queue");
-    memcpy(s->buf[BUF_V], s->buf[BUF_X], (size_t)s->p * n * s->esz); /* every worker starts at x_i(0) */
+    s->be->copy(s, s->buf[BUF_V], s->buf[BUF_X], (size_t)s->p * n * s->esz); /* every worker starts at x_i(0) */
     for (int64_t i = 0; i < s->n; i++) a->due[i] = s->clk.t[i] + tmx__clock_draw(s, i, 0);
     tmx__adpsgd_heapify(s);
     return TMX_OK;
@@ -99,8 +99,9 @@ static int64_t partner(const tmx_sim *s, const tmx_csr *W, int64_t i, int64_t k)
 }
 
 /* x_i, x_j ← (x_i + x_j)/2 (j ≥ 0), then x_i ← x_i − γ g_i, then the snapshot v_i ← x_i; returns the
- * sum of squares of the columns written (non-finite when any entry is). */
-static double event_update(tmx_sim *s, int64_t i, int64_t j, double gamma)
+ * sum of squares of the columns written (non-finite when any entry is). The CPU backend's
+ * event_update (the device backend has its own). */
+double tmx__cpu_event_update(tmx_sim *s, int64_t i, int64_t j, double gamma)
 {
     int64_t p = s->p;
     double sq = 0.0;
@@ -156,7 +157,7 @@ tmx_status tmx__adpsgd_step(tmx_sim *s)
         if (st != TMX_OK) return st;
         int64_t j = partner(s, W, i, k);
         tmx__grad_one(s, i, s->buf[BUF_V], s->buf[BUF_G], k); /* at the snapshot: stale */
-        sq += event_update(s, i, j, gamma);
+        sq += s->be->event_update(s, i, j, gamma);
         a->stale_sum += a->updates[i] - a->snapver[i];
         clk->compute += tmx__clock_draw(s, i, k); /* due[i] − t_i, without the rounding of a difference */
         if (j >= 0) {

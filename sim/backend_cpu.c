@@ -8,6 +8,7 @@
 #include "../lib/src/internal.h"
 #include "problem.h"
 #include "sim_internal.h"
+#include "sim_mpi.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -144,6 +145,17 @@ static int64_t block_rows(int64_t N)
         T inv = (T)1 / (T)n;                                                                       \
         double cons = 0.0, sq = 0.0;                                                               \
         for (int64_t r = 0; r < len; r++) mean[r] *= inv;                                          \
+        NAME##_stats(out, p, N, n, r0, len, mean, &cons, &sq);                                     \
+        *cons_out = cons;                                                                          \
+        *sq_out = sq;                                                                              \
+    }
+/* The statistics pass of a block, continuing the sums *cons_io and *sq_io: its own function so that
+ * the MPI layer (mpi.c) runs the same reduction over a rank's columns. */
+#define TMX__MIX_STATS(NAME, T)                                                                    \
+    TMX__CLONES static void NAME(const T *out, int64_t p, int64_t N, int64_t n, int64_t r0, int64_t len, \
+                                 const T *mean, double *cons_io, double *sq_io)                    \
+    {                                                                                              \
+        double cons = *cons_io, sq = *sq_io;                                                       \
         for (int64_t i = 0; i < N; i++) {                                                          \
             const T *o = out + i * p + r0;                                                         \
             if (i < n) {                                                                           \
@@ -158,18 +170,27 @@ static int64_t block_rows(int64_t N)
                     (double)o[r] * (double)o[r];                                                   \
             }                                                                                      \
         }                                                                                          \
-        *cons_out = cons;                                                                          \
-        *sq_out = sq;                                                                              \
+        *cons_io = cons;                                                                           \
+        *sq_io = sq;                                                                               \
     }
+TMX__MIX_STATS(mix_block_stats, double)
+TMX__MIX_STATS(mix_block_f32_stats, float)
 TMX__MIX_BLOCK(mix_block, double)
 TMX__MIX_BLOCK(mix_block_f32, float)
+
+void tmx__cpu_mix_stats(const tmx_sim *s, const void *out, int64_t N, int64_t n, int64_t r0, int64_t len,
+                        const void *mean, double *cons, double *sq)
+{
+    if (s->f32) mix_block_f32_stats(out, s->p, N, n, r0, len, mean, cons, sq);
+    else mix_block_stats(out, s->p, N, n, r0, len, mean, cons, sq);
+}
 
 /* Rows [r0, r0 + bs) ∩ [0, p) of the gossip, in chunks of at most 4096 rows (the mean's buffer);
  * adds the block's consensus and sum-of-squares shares to *cons and *sq. */
 static void mix_rows(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
-                     int64_t r0, int64_t bs, double *cons, double *sq)
+                     int64_t N, int64_t n, int64_t r0, int64_t bs, double *cons, double *sq)
 {
-    int64_t p = s->p, N = s->N, n = s->n, len = (r0 + bs <= p ? bs : p - r0);
+    int64_t p = s->p, len = (r0 + bs <= p ? bs : p - r0);
     double mean[4096];
     for (int64_t c0 = 0; c0 < len; c0 += 4096) {
         int64_t cl = len - c0 < 4096 ? len - c0 : 4096;
@@ -186,25 +207,41 @@ static void mix_rows(const tmx_sim *s, const tmx_csr *W, const void *in, const v
 /* out ← the gossip of (in − γ·g) over every node (g may be NULL; W NULL: identity), blocked along
  * p, with the consensus distance of the output fused in the same pass. out must not alias in or g,
  * except with W NULL and g NULL (statistics only), where in == out is allowed. */
-static void cpu_mix_axpy(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
-                     mix_stats *st)
+/* Rows of X per block over N columns. */
+static int64_t mix_bs(const tmx_sim *s, int64_t N)
 {
-    int64_t p = s->p, N = s->N, n = s->n, bs = block_rows(N);
+    int64_t p = s->p, bs = block_rows(N);
     /* at least one block per thread once the state is big enough to pay for the fork */
     if (s->nthreads > 1 && p * N >= 8192 && (p + bs - 1) / bs < s->nthreads) {
         bs = (p + s->nthreads - 1) / s->nthreads;
         bs = (bs + 7) / 8 * 8;
     }
+    return bs;
+}
+
+int64_t tmx__cpu_mix_block(const tmx_sim *s) { return mix_bs(s, s->N); }
+
+/* The gossip over rows 0..N−1 (workers: < n); cpu_mix_axpy's over every node, mpi.c's over a rank's. */
+void tmx__cpu_mix_range(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
+                        int64_t N, int64_t n, mix_stats *st)
+{
+    int64_t p = s->p, bs = mix_bs(s, N);
     int64_t nblocks = (p + bs - 1) / bs;
     double cons = 0.0, sq = 0.0;
     if (nblocks > 1 && p * N >= 8192) {
 #pragma omp parallel for schedule(static) reduction(+ : cons, sq)
-        for (int64_t blk = 0; blk < nblocks; blk++) mix_rows(s, W, in, g, gamma, out, blk * bs, bs, &cons, &sq);
+        for (int64_t blk = 0; blk < nblocks; blk++) mix_rows(s, W, in, g, gamma, out, N, n, blk * bs, bs, &cons, &sq);
     } else {
-        for (int64_t blk = 0; blk < nblocks; blk++) mix_rows(s, W, in, g, gamma, out, blk * bs, bs, &cons, &sq);
+        for (int64_t blk = 0; blk < nblocks; blk++) mix_rows(s, W, in, g, gamma, out, N, n, blk * bs, bs, &cons, &sq);
     }
     st->consensus = cons / (double)n;
     st->sumsq = sq;
+}
+
+static void cpu_mix_axpy(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
+                     mix_stats *st)
+{
+    tmx__cpu_mix_range(s, W, in, g, gamma, out, s->N, s->n, st);
 }
 
 /* Agent i's part of cpu_gradients; returns ‖g_i‖² when want_norm (else 0). */
@@ -220,16 +257,17 @@ static double grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t 
 #endif
     double *ws = s->ws + tid * s->ws_stride;
     int64_t rows[256];
-    const int64_t *shard = P->order + P->start[i];
-    int64_t mi = P->start[i + 1] - P->start[i];
+    int64_t gi = i + s->col0; /* the agent's index (under MPI, i is the rank's column: mpi.c) */
+    const int64_t *shard = P->order + P->start[gi];
+    int64_t mi = P->start[gi + 1] - P->start[gi];
     char *g = (char *)G + (size_t)(i * p) * s->esz;
     const char *x = (const char *)X + (size_t)(i * p) * s->esz;
     memset(g, 0, (size_t)p * s->esz);
-    if (B && i + 2 < s->n) {
+    if (B && gi + 2 < s->n) {
         /* a small contiguous shard (≤ 4 KiB): fetch agent i+2's rows now, or their cache misses stall
          * the dot products of the sampled rows (many agents, small models) */
-        size_t row = (size_t)s->D->d * s->esz, lo = (size_t)P->start[i + 2];
-        int64_t cnt = P->start[i + 3] - P->start[i + 2];
+        size_t row = (size_t)s->D->d * s->esz, lo = (size_t)P->start[gi + 2];
+        int64_t cnt = P->start[gi + 3] - P->start[gi + 2];
         const char *a = s->f32 ? (const char *)s->Af : (const char *)s->D->A;
         if (cnt > 0 && (size_t)cnt * row <= 4096 && P->order[lo + (size_t)cnt - 1] == P->order[lo] + cnt - 1)
             for (size_t off = 0; off < (size_t)cnt * row; off += 64) __builtin_prefetch(a + (size_t)P->order[lo] * row + off);
@@ -243,7 +281,7 @@ static double grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t 
         if (B) {
             cnt = B - b0 < 256 ? B - b0 : 256;
             for (int64_t q = 0; q < cnt; q++)
-                rows[q] = shard[index_of(tmx__hash4(s->cfg.seed, (uint64_t)i, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
+                rows[q] = shard[index_of(tmx__hash4(s->cfg.seed, (uint64_t)gi, (uint64_t)counter, (uint64_t)(b0 + q)), mi)];
             r = rows;
             scale = (double)cnt / (double)B;
         }
@@ -303,10 +341,54 @@ static void cpu_gradients(tmx_sim *s, const void *X, void *G, int64_t counter, i
     if (mean_norm2) *mean_norm2 = norm2 / (double)n;
 }
 
+double tmx__cpu_grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t counter, int adapt, double gamma,
+                           int want_norm)
+{
+    return grad_agent(s, i, X, G, counter, adapt, gamma, want_norm);
+}
+
 static void cpu_grad_one(tmx_sim *s, int64_t i, const void *X, void *G, int64_t counter)
 {
     grad_agent(s, i, X, G, counter, 0, 0.0, 0);
 }
 
-const tmx__backend tmx__cpu_backend = {"cpu",         cpu_gradients, cpu_grad_one, cpu_mix_axpy,
-                                       cpu_vec_comb, cpu_cols_mean,  cpu_cols_set};
+/* ---- memory: the state is host memory ---- */
+
+static void *cpu_alloc(tmx_sim *s, size_t bytes)
+{
+    (void)s;
+    return tmx__alloc_big(bytes, 1);
+}
+
+static void cpu_release(tmx_sim *s, void *p)
+{
+    (void)s;
+    free(p);
+}
+
+static void cpu_memcpy(const tmx_sim *s, void *dst, const void *src, size_t bytes)
+{
+    (void)s;
+    if (bytes && dst != src) memcpy(dst, src, bytes);
+}
+
+/* Σ_{i<n} ‖x_i − mean‖², agent by agent in double (the metrics' order). */
+static double cpu_consensus(const tmx_sim *s, const void *X, const double *mean)
+{
+    int64_t p = s->p;
+    double cons = 0.0;
+    for (int64_t i = 0; i < s->n; i++) {
+        for (int64_t k = 0; k < p; k++) {
+            double dv = (s->f32 ? (double)((const float *)X)[i * p + k] : ((const double *)X)[i * p + k]) - mean[k];
+            cons += dv * dv;
+        }
+    }
+    return cons;
+}
+
+const tmx__backend tmx__cpu_backend = {
+    .name = "cpu", .gradients = cpu_gradients, .grad_one = cpu_grad_one, .mix_axpy = cpu_mix_axpy,
+    .vec_comb = cpu_vec_comb, .cols_mean = cpu_cols_mean, .cols_set = cpu_cols_set, .host = 1,
+    .alloc = cpu_alloc, .release = cpu_release, .to_host = cpu_memcpy, .to_device = cpu_memcpy,
+    .copy = cpu_memcpy, .consensus = cpu_consensus, .event_update = tmx__cpu_event_update,
+    .debias = tmx__cpu_debias};

@@ -29,6 +29,7 @@
 
 #include "../lib/src/internal.h"
 #include "sim_internal.h"
+#include "sim_mpi.h"
 
 static const char magic[8] = {'T', 'M', 'X', 'S', 'I', 'M', '0', '4'};
 enum { NINTS = 6, NDBLS = 6, HEADER_MAX = 1 << 16 };
@@ -257,7 +258,41 @@ static void put(writer *w, const void *p, size_t size, size_t count)
     if (w->ok) w->crc = crc_update(w->crc, p, size * count);
 }
 
-tmx_status tmx_sim_save(tmx_sim *s, const char *path)
+static void put_bytes(void *w, const void *p, size_t len) { put(w, p, 1, len); }
+
+/* Under MPI: the state buffers rank 0 has gathered, so that every rank's columns were sent even when
+ * the file could not be written (the others would wait). */
+static int mpi_gathered;
+
+/* A state buffer (bytes), in place on the CPU, else read back from the device a chunk at a time;
+ * under MPI every rank's columns in turn, gathered on rank 0 (mpi.c). */
+static void put_state(writer *w, const tmx_sim *s, const void *buf, size_t bytes)
+{
+    if (s->mpi) {
+        tmx__mpi_gather_cols((tmx_sim *)(uintptr_t)s, buf, put_bytes, w);
+        mpi_gathered++;
+        return;
+    }
+    if (s->be->host) {
+        put(w, buf, 1, bytes);
+        return;
+    }
+    size_t chunk = bytes < ((size_t)1 << 24) ? bytes : ((size_t)1 << 24);
+    char *h = malloc(chunk ? chunk : 1);
+    if (!h) {
+        w->ok = 0;
+        errno = ENOMEM;
+        return;
+    }
+    for (size_t off = 0; off < bytes && w->ok; off += chunk) {
+        size_t len = bytes - off < chunk ? bytes - off : chunk;
+        s->be->to_host(s, h, (const char *)buf + off, len);
+        put(w, h, 1, len);
+    }
+    free(h);
+}
+
+static tmx_status save_file(tmx_sim *s, const char *path)
 {
     header *h = malloc(sizeof *h); /* 64 KiB: not on the stack */
     if (!h) return tmx__error(TMX_ENOMEM, "out of memory");
@@ -278,7 +313,7 @@ tmx_status tmx_sim_save(tmx_sim *s, const char *path)
     put(&w, ints, sizeof ints, 1);
     put(&w, dbl, sizeof dbl, 1);
     for (int b = 0; b < NBUF; b++)
-        if (saved_buffer(s, b)) put(&w, s->buf[b], s->esz, state_elems(s));
+        if (saved_buffer(s, b)) put_state(&w, s, s->buf[b], s->esz * state_elems(s));
     put(&w, s->z, sizeof(double), (size_t)s->p);
     put(&w, s->clk.t, sizeof(double), (size_t)s->N);
     if (s->as.heap) {
@@ -292,6 +327,10 @@ tmx_status tmx_sim_save(tmx_sim *s, const char *path)
         put(&w, a->due, sizeof *a->due, n);
     }
     if (s->ps.w) put(&w, s->ps.w, sizeof *s->ps.w, (size_t)s->N);
+    if (s->be->check && (st = s->be->check(s)) != TMX_OK) { /* a device read-back failed */
+        tmx__ofile_abort(&w.o);
+        return st;
+    }
     uint32_t crc = (uint32_t)w.crc;
     if (w.ok) w.ok = fwrite(&crc, sizeof crc, 1, w.o.f) == 1;
     if (!w.ok) {
@@ -316,7 +355,27 @@ static int get(FILE *f, void *p, size_t len, unsigned long *crc)
     return 1;
 }
 
-tmx_status tmx_sim_load(tmx_sim *s, const char *path)
+/* Under MPI rank 0 writes the file, which the other ranks' columns reach through put_state; every
+ * rank returns the same status. */
+tmx_status tmx_sim_save(tmx_sim *s, const char *path)
+{
+    if (!s->mpi) return save_file(s, path);
+    mpi_gathered = 0;
+    tmx_status st = tmx__mpi_root(s) ? save_file(s, path) : TMX_OK;
+    writer discard = {.ok = 0};
+    /* the buffers rank 0 has not gathered: all of them on the other ranks (their sends), the rest of
+     * them on rank 0 when the file failed early (received and dropped) */
+    for (int b = 0, q = 0; b < NBUF; b++)
+        if (saved_buffer(s, b) && q++ >= mpi_gathered) tmx__mpi_gather_cols(s, s->buf[b], put_bytes, &discard);
+    return tmx__mpi_agree(s, st);
+}
+
+static tmx_status load_file(tmx_sim *s, const char *path);
+
+/* Under MPI every rank reads the file (its columns of the state) and returns the same status. */
+tmx_status tmx_sim_load(tmx_sim *s, const char *path) { return tmx__mpi_agree(s, load_file(s, path)); }
+
+static tmx_status load_file(tmx_sim *s, const char *path)
 {
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
@@ -439,8 +498,23 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
         }
     /* pass 2: the state itself */
     if (fseek(f, data_at, SEEK_SET) != 0) goto truncated;
-    for (int b = 0; b < NBUF; b++)
-        if (saved_buffer(s, b) && fread(s->buf[b], s->esz, state, f) != state) goto truncated;
+    for (int b = 0; b < NBUF; b++) {
+        if (!saved_buffer(s, b)) continue;
+        if (s->be->host) { /* this rank's columns of the p × N buffer (all of them in one process) */
+            size_t cb = (size_t)s->p * s->esz;
+            if (fseek(f, (long)((size_t)s->col0 * cb), SEEK_CUR) != 0 ||
+                fread(s->buf[b], cb, (size_t)s->ncols, f) != (size_t)s->ncols ||
+                fseek(f, (long)((size_t)(s->N - s->col0 - s->ncols) * cb), SEEK_CUR) != 0)
+                goto truncated;
+            continue;
+        }
+        size_t bytes = state * s->esz; /* to the device through the chunk buffer */
+        for (size_t off = 0; off < bytes; off += chunk_len) {
+            size_t len = bytes - off < chunk_len ? bytes - off : chunk_len;
+            if (fread(chunk, 1, len, f) != len) goto truncated;
+            s->be->to_device(s, (char *)s->buf[b] + off, chunk, len);
+        }
+    }
     if (fread(s->z, sizeof(double), (size_t)s->p, f) != (size_t)s->p) goto truncated;
     s->iter = ints[0];
     s->gossip_rounds = ints[1];
@@ -472,6 +546,7 @@ tmx_status tmx_sim_load(tmx_sim *s, const char *path)
         memcpy(s->ps.w, pw, (size_t)s->N * sizeof *pw);
         tmx__sgp_debias(s); /* z = x / w, as the step that wrote the checkpoint left it */
     }
+    if (s->be->check) st = s->be->check(s); /* a device upload that failed */
     goto done;
 truncated:
     st = tmx__error(TMX_EPARSE, "checkpoint: %s is truncated", path);

@@ -9,6 +9,7 @@
 #include "../lib/src/internal.h"
 #include "problem.h"
 #include "sim_internal.h"
+#include "sim_mpi.h"
 #include <topomix/cost.h>
 #include <topomix/sim.h>
 
@@ -46,6 +47,41 @@ tmx_status tmx_precision_parse(const char *s, tmx_precision *out)
     if (s && strcmp(s, "f32") == 0) return *out = TMX_PREC_F32, TMX_OK;
     return tmx__error(TMX_EINVAL, "unknown precision '%s' (f64, f32)", s ? s : "(null)");
 }
+
+tmx_status tmx_device_parse(const char *s, tmx_device *out)
+{
+    if (s && strcmp(s, "cpu") == 0) return *out = TMX_DEVICE_CPU, TMX_OK;
+    if (s && strcmp(s, "gpu") == 0) return *out = TMX_DEVICE_GPU, TMX_OK;
+    return tmx__error(TMX_EINVAL, "unknown device '%s' (cpu, gpu)", s ? s : "(null)");
+}
+
+tmx_status tmx_sim_device_name(char *buf, size_t len)
+{
+    char name[256];
+#if TMX_HAVE_DEVICE
+    tmx_status st = tmx__device_probe(name, sizeof name);
+    if (st != TMX_OK) return st;
+    if (buf && len) snprintf(buf, len, "%s", name);
+    return TMX_OK;
+#else
+    (void)name;
+    if (buf && len) buf[0] = '\0';
+    return tmx__error(TMX_EUNSUP, "--device gpu: this build has no device backend (configure with meson setup -Ddevice=omp, "
+                                  "or -Ddevice=cuda where nvcc is installed)");
+#endif
+}
+
+int tmx_sim_device_available(void)
+{
+#if TMX_HAVE_DEVICE
+    char name[256];
+    return tmx__device_probe(name, sizeof name) == TMX_OK;
+#else
+    return 0;
+#endif
+}
+
+const char *tmx_sim_backend_name(const tmx_sim *s) { return s->be->name; }
 
 void tmx_sim_config_init(tmx_sim_config *c)
 {
@@ -152,13 +188,15 @@ static tmx_status validate_config(const tmx_sim_config *c)
         return tmx__error(TMX_EINVAL, "--control-phases: phases are 0..%d (--lr-decay gives %d decay point%s)", c->ndecay,
                           c->ndecay, c->ndecay == 1 ? "" : "s");
     if ((unsigned)c->precision > TMX_PREC_F32) return tmx__error(TMX_EINVAL, "unknown precision");
+    if ((unsigned)c->device > TMX_DEVICE_GPU) return tmx__error(TMX_EINVAL, "unknown device");
     return TMX_OK;
 }
 
 void tmx_sim_free(tmx_sim *s)
 {
     if (!s) return;
-    for (int b = 0; b < NBUF; b++) free(s->buf[b]);
+    for (int b = 0; b < NBUF; b++)
+        if (s->buf[b]) s->be->release(s, s->buf[b]);
     free(s->z);
     free(s->xbar);
     free(s->gbar);
@@ -173,7 +211,10 @@ void tmx_sim_free(tmx_sim *s)
     tmx_topo_ws_free(s->topo_ws);
     tmx__clock_free(&s->clk);
     tmx__adpsgd_free(&s->as);
-    tmx__sgp_free(&s->ps);
+    tmx__sgp_free(s, &s->ps);
+    tmx__mpi_free(s);
+    free(s->hcol);
+    if (s->be->close) s->be->close(s);
     free(s);
 }
 
@@ -201,6 +242,14 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     if (!s) return tmx__error(TMX_ENOMEM, "sim: out of memory");
     s->cfg = *cfg;
     s->be = &tmx__cpu_backend;
+    if (cfg->device == TMX_DEVICE_GPU) {
+#if TMX_HAVE_DEVICE
+        s->be = &tmx__device_backend;
+#else
+        free(s);
+        return tmx_sim_device_name(NULL, 0); /* the refusal, recorded */
+#endif
+    }
     if (s->cfg.qg_mu < 0) s->cfg.qg_mu = s->cfg.momentum;
     s->topo = topo;
     s->D = D;
@@ -208,6 +257,7 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     s->n = n;
     s->aux = aux;
     s->N = n + aux;
+    TMX_TRY(tmx__mpi_attach(s)); /* under mpirun: this rank's columns (mpi.c) */
     /* EASGD is A(τ, W_α, 1) with W_α's eigenvalues 1, 1 − α and 1 − (n+1)α (docs/definitions.md
      * §6): the anchor exchange contracts only for 0 < α < 2/(n+1). */
     if (cfg->algo == TMX_ALGO_EASGD && !(cfg->alpha * (double)(n + 1) < 2.0)) {
@@ -227,14 +277,18 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
          * period's, or the one a random topology rebuilds in place) with the temporaries of a build */
         double data32 = s->f32 ? (double)D->m * (double)D->d * 4.0 : 0.0;
         int64_t mats = tmx_topo_kind_of(topo) == TMX_TOPO_RANDOM ? 1 : tmx_topo_period(topo);
-        TMX_TRY(tmx__check_bytes(tmx_sim_estimate_bytes(&s->cfg, n, s->p, aux) + data32 +
+        TMX_TRY(tmx__check_bytes(tmx_sim_estimate_bytes(&s->cfg, s->mpi ? s->ncols : n, s->p, s->mpi ? 0 : aux) + data32 +
                                      tmx__topo_weights_bytes(topo, mats),
                                  what));
     }
-    size_t state = (size_t)s->p * (size_t)s->N;
+    if (s->be->open) TMX_TRY(s->be->open(s)); /* device context, the data and the partition uploaded */
+    size_t state = (size_t)s->p * (size_t)s->ncols; /* this rank's columns: all in one process */
     for (int b = 0; b < NBUF; b++)
-        if (needs(&s->cfg, b) && !(s->buf[b] = tmx__alloc_big(tmx__mul_size(state, s->esz), 1))) goto nomem;
-    if (s->f32) {
+        if (needs(&s->cfg, b) && !(s->buf[b] = s->be->alloc(s, tmx__mul_size(state, s->esz)))) goto nomem;
+    if (!s->be->host) { /* tmx_sim_model's column, read back */
+        if (!(s->hcol = malloc((size_t)s->p * s->esz)) || (s->f32 && !(s->model = calloc((size_t)s->p, sizeof(double)))))
+            goto nomem;
+    } else if (s->f32) {
         size_t cells = (size_t)D->m * (size_t)D->d;
         if (!(s->Af = tmx__alloc_big(tmx__mul_size(cells, sizeof(float)), 0)) || !(s->model = calloc((size_t)s->p, sizeof(double))))
             goto nomem;
@@ -266,6 +320,7 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     } else {
         TMX_TRY(tmx_topo_ws_new(&s->topo_ws));
     }
+    TMX_TRY(tmx__mpi_setup(s)); /* under mpirun: the exchange plans and halos */
     TMX_TRY(tmx__clock_init(s));
     s->cfg.slowdown = NULL; /* copied into the clock: the caller's array need not outlive the call */
     /* initial models: identical on every agent */
@@ -283,11 +338,17 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     }
     if (cfg->algo == TMX_ALGO_ADPSGD) TMX_TRY(tmx__adpsgd_init(s)); /* the first gradients, at x_i(0) */
     if (cfg->algo == TMX_ALGO_SGP) TMX_TRY(tmx__sgp_init(s));       /* w_i = 1, z_i = x_i(0) */
+    if (s->mpi && (st = tmx__mpi_agree(s, TMX_OK)) != TMX_OK) { /* another rank failed */
+        tmx_sim_free(s);
+        return st;
+    }
     *out = s;
     return TMX_OK;
 nomem:
-    st = tmx__error(TMX_ENOMEM, "sim: out of memory for %lld agents x %lld parameters", (long long)s->N, (long long)s->p);
+    st = tmx__error(TMX_ENOMEM, "sim: out of %s for %lld agents x %lld parameters", s->be->host ? "memory" : "device memory",
+                    (long long)s->N, (long long)s->p);
 cleanup:
+    if (s->mpi) st = tmx__mpi_agree(s, st); /* every rank refuses, with the first failing rank's message */
     tmx_sim_free(s);
     return st;
 }
@@ -299,8 +360,13 @@ static const void *models(const tmx_sim *s) { return s->ps.Z ? s->ps.Z : s->buf[
 
 const double *tmx_sim_model(const tmx_sim *s, int64_t i)
 {
-    if (!s->f32) return (const double *)models(s) + i * s->p;
-    const float *x = (const float *)models(s) + i * s->p;
+    const void *col = (const char *)models(s) + (size_t)(i * s->p) * s->esz;
+    if (!s->be->host) { /* device memory: the column read back */
+        s->be->to_host(s, s->hcol, col, (size_t)s->p * s->esz);
+        col = s->hcol;
+    }
+    if (!s->f32) return col;
+    const float *x = col;
     for (int64_t k = 0; k < s->p; k++) s->model[k] = x[k];
     return s->model;
 }
@@ -359,6 +425,7 @@ static tmx_status weights_at(tmx_sim *s, int64_t k, const tmx_csr **W, int64_t *
         return TMX_OK;
     }
     tmx_status st = tmx_topo_weights_ws(s->topo, k, &s->Wrand, s->topo_ws);
+    s->wrand_version++; /* a new matrix for the device to upload */
     *W = &s->Wrand;
     *msgs = offdiag_nnz(&s->Wrand);
     return st;
@@ -401,6 +468,10 @@ tmx_status tmx_sim_step(tmx_sim *s)
     double t0 = wall();
     tmx_status st = step(s);
     s->t_step += wall() - t0;
+    if (s->be->check) { /* a device call that failed within the step */
+        tmx_status dst = s->be->check(s);
+        if (dst != TMX_OK) return dst;
+    }
     return st;
 }
 
@@ -413,6 +484,10 @@ void tmx_sim_times(const tmx_sim *s, double *step, double *gradients)
 static tmx_status step(tmx_sim *s)
 {
     if (s->cfg.algo == TMX_ALGO_ADPSGD) return tmx__adpsgd_step(s); /* event-driven: adpsgd.c */
+    if (s->mpi) { /* a random W^(k)'s exchange plan, before the step holds buffer pointers */
+        tmx_status pst = tmx__mpi_prestep(s);
+        if (pst != TMX_OK) return pst;
+    }
     const tmx_sim_config *c = &s->cfg;
     int64_t k = s->iter, p = s->p, n = s->n;
     double gamma = lr_at(s, k), gnorm = 0.0, esz = (double)s->esz;
@@ -573,19 +648,17 @@ tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m)
     int64_t p = s->p, n = s->n;
     memset(m, 0, sizeof *m);
     s->be->cols_mean(s, models(s), s->xbar); /* sgp: the mean of the de-biased z_i */
-    double cons = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        const double *x = tmx_sim_model(s, i);
-        for (int64_t k = 0; k < p; k++) {
-            double dv = x[k] - s->xbar[k];
-            cons += dv * dv;
-        }
+    double cons = s->be->consensus(s, models(s), s->xbar);
+    if (s->be->check) {
+        tmx_status st = s->be->check(s);
+        if (st != TMX_OK) return st;
     }
     /* f(x̄) = (1/n) Σ_i [mean over shard i] + R(x̄), ∇ likewise; accuracy over every sample */
     memset(s->gbar, 0, (size_t)p * sizeof(double));
     double loss = 0.0;
     int64_t correct = 0;
-    for (int64_t i = 0; i < n; i++) {
+    if (s->mpi) loss = tmx__mpi_loss(s, &correct); /* the ranks' agents, chained in this order */
+    for (int64_t i = 0; i < n && !s->mpi; i++) {
         int64_t mi = s->P->start[i + 1] - s->P->start[i];
         loss += tmx__problem_accumulate(&s->pb, s->xbar, s->P->order + s->P->start[i], mi, 1.0 / (double)n, s->gbar,
                                         &correct, s->ws);

@@ -17,33 +17,36 @@
 
 #include "sim_internal.h"
 
-void tmx__sgp_free(tmx__push *q)
+void tmx__sgp_free(tmx_sim *s, tmx__push *q)
 {
+    if (q->Z) s->be->release(s, q->Z);
     free(q->w);
     free(q->wnext);
-    free(q->Z);
     memset(q, 0, sizeof *q);
 }
 
-/* Z ← X / w, column by column (z_i = x_i / w_i, a true division, in the state's precision). */
-void tmx__sgp_debias(tmx_sim *s)
+/* Z ← X / w, column by column (z_i = x_i / w_i, a true division, in the state's precision): the CPU
+ * backend's debias. */
+void tmx__cpu_debias(tmx_sim *s, const void *X, void *Z, const double *w)
 {
     int64_t p = s->p, N = s->N;
-    const double *w = s->ps.w;
     if (s->f32) {
-        const float *x = s->buf[BUF_X];
-        float *z = s->ps.Z;
+        const float *x = X;
+        float *z = Z;
 #pragma omp parallel for schedule(static) if (p * N > 65536)
         for (int64_t i = 0; i < N; i++)
             for (int64_t k = 0; k < p; k++) z[i * p + k] = (float)((double)x[i * p + k] / w[i]);
     } else {
-        const double *x = s->buf[BUF_X];
-        double *z = s->ps.Z;
+        const double *x = X;
+        double *z = Z;
 #pragma omp parallel for schedule(static) if (p * N > 65536)
         for (int64_t i = 0; i < N; i++)
             for (int64_t k = 0; k < p; k++) z[i * p + k] = x[i * p + k] / w[i];
     }
 }
+
+/* z ← x / w on the backend (w uploaded: N doubles). */
+void tmx__sgp_debias(tmx_sim *s) { s->be->debias(s, s->buf[BUF_X], s->ps.Z, s->ps.w); }
 
 tmx_status tmx__sgp_init(tmx_sim *s)
 {
@@ -51,9 +54,9 @@ tmx_status tmx__sgp_init(tmx_sim *s)
     size_t N = (size_t)s->N;
     q->w = malloc(N * sizeof *q->w);
     q->wnext = malloc(N * sizeof *q->wnext);
-    q->Z = tmx__alloc_big(tmx__mul_size((size_t)s->p * N, s->esz), 0);
+    q->Z = s->be->alloc(s, tmx__mul_size((size_t)s->p * (size_t)s->ncols, s->esz)); /* this rank's columns */
     if (!q->w || !q->wnext || !q->Z) {
-        tmx__sgp_free(q);
+        tmx__sgp_free(s, q);
         return tmx__error(TMX_ENOMEM, "sim: out of memory for SGP's de-biased models (%lld x %lld)", (long long)s->N,
                           (long long)s->p);
     }

@@ -82,10 +82,37 @@ typedef struct tmx__backend {
     void (*cols_mean)(const tmx_sim *s, const void *X, double *out);
     /* columns 0..cols−1 ← a·column + b·v */
     void (*cols_set)(const tmx_sim *s, void *X, double a, double b, const double *v, int64_t cols);
+    /* ---- where the state lives (the device backend: sim/device/, docs/definitions.md §23) ---- */
+    int host; /* 1: state buffers are host memory, read in place by tmx_sim_model and checkpoints */
+    /* after the problem is set up, before any buffer: device context, data upload (NULL: nothing) */
+    tmx_status (*open)(tmx_sim *s);
+    void (*close)(tmx_sim *s);
+    void *(*alloc)(tmx_sim *s, size_t bytes); /* zeroed; NULL when out of memory */
+    void (*release)(tmx_sim *s, void *p);
+    void (*to_host)(const tmx_sim *s, void *dst, const void *src, size_t bytes);
+    void (*to_device)(const tmx_sim *s, void *dst, const void *src, size_t bytes);
+    void (*copy)(const tmx_sim *s, void *dst, const void *src, size_t bytes);
+    /* Σ_{i<n} ‖x_i − mean‖² in double (mean: p host doubles), the metrics' consensus distance × n */
+    double (*consensus)(const tmx_sim *s, const void *X, const double *mean);
+    /* AD-PSGD's event (adpsgd.c): x_i, x_j ← (x_i + x_j)/2 (j ≥ 0), x_i ← x_i − γ g_i, v_i ← x_i;
+     * returns the sum of squares of the columns written */
+    double (*event_update)(tmx_sim *s, int64_t i, int64_t j, double gamma);
+    /* SGP: Z[:, i] ← X[:, i] / w_i (w: N host doubles) */
+    void (*debias)(tmx_sim *s, const void *X, void *Z, const double *w);
+    /* the first failure of a call above (they return no status), or TMX_OK (NULL: never fails) */
+    tmx_status (*check)(tmx_sim *s);
 } tmx__backend;
 
-/* The reference backend (backend_cpu.c). */
+/* The reference backend (backend_cpu.c), and its host versions of AD-PSGD's and SGP's updates. */
 extern const tmx__backend tmx__cpu_backend;
+double tmx__cpu_event_update(tmx_sim *s, int64_t i, int64_t j, double gamma);
+void tmx__cpu_debias(tmx_sim *s, const void *X, void *Z, const double *w);
+/* The device backend (sim/device/device_backend.cpp), linked when TMX_HAVE_DEVICE; its device's
+ * description ("thrust-omp on the host (2 threads)", the GPU's name), or the reason it has none. */
+extern const tmx__backend tmx__device_backend;
+tmx_status tmx__device_probe(char *buf, size_t len);
+
+typedef struct tmx__mpi tmx__mpi; /* mpi.c */
 
 struct tmx_sim {
     tmx_sim_config cfg;
@@ -95,6 +122,13 @@ struct tmx_sim {
     tmx__problem pb;
     int64_t n, aux, N, p; /* workers, auxiliary nodes, all nodes, model size */
     const struct tmx__backend *be; /* the operations the algorithms are written against */
+    void *dev;            /* the device backend's state (NULL on the CPU) */
+    void *hcol;           /* device runs: one column (p elements) read back by tmx_sim_model */
+    int64_t wrand_version; /* rebuilds of Wrand so far: the device uploads each one once */
+    /* MPI (mpi.c, docs/definitions.md §24): this rank's columns [col0, col0 + ncols) of the N nodes,
+     * which the state buffers hold first (then the halo); one process: 0, N and mpi NULL */
+    int64_t col0, ncols;
+    struct tmx__mpi *mpi;
     void *buf[NBUF];      /* p × N each, float or double (NULL when the algorithm does not need it) */
     size_t esz;           /* bytes per state element: 4 (f32) or 8 (f64) */
     int f32;
@@ -166,7 +200,7 @@ void tmx__adpsgd_heapify(tmx_sim *s);
 /* ---- SGP (sgp.c) ---- */
 /* Allocates the weights (w_i = 1) and the de-biased models (z_i = x_i): after the initial models. */
 tmx_status tmx__sgp_init(tmx_sim *s);
-void tmx__sgp_free(tmx__push *q);
+void tmx__sgp_free(tmx_sim *s, tmx__push *q);
 /* After x ← W(x − γg): w ← W w and z ← x / w. */
 void tmx__sgp_update(tmx_sim *s, const tmx_csr *W);
 /* z ← x / w (after a checkpoint is loaded). */

@@ -132,8 +132,15 @@ static void usage(FILE *f)
             "      --resume FILE     continue from a checkpoint (bit-identical to an uninterrupted run)\n"
             "      --precision P     f64 (default) | f32: state, gossip, gradients and a copy of the data in\n"
             "                        single precision; the logged metrics are evaluated in double at mean x\n"
-            "      --device cpu      (cuda is not built into this version)\n"
+            "      --device cpu|gpu  where the agents' state lives and is computed: cpu (default) | gpu, the\n"
+            "                        device backend (Thrust kernels: on the GPU in a -Ddevice=cuda build, on the\n"
+            "                        host's cores in a -Ddevice=omp build); same trajectory to rounding; the\n"
+            "                        summary and the log's settings name the device (docs/definitions.md section 23)\n"
             "      --quiet           no progress bar or summary on stderr\n"
+            "  Under MPI (a build with -Dmpi): mpirun -np R topomix sim ... splits the agents into R blocks,\n"
+            "  one per rank, with the same options and the same log byte for byte (one thread per rank and\n"
+            "  in the one-process run); rank 0 writes the log, the summary and checkpoints; no adpsgd,\n"
+            "  --device gpu or --seeds (docs/definitions.md section 24)\n"
             "  -h, --help            this help\n"
             "\n"
             "SIGINT/SIGTERM flush the log and write a checkpoint (--checkpoint FILE, else topomix-sim.ckpt).\n"
@@ -316,6 +323,9 @@ int cmd_sim(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    /* under mpirun (docs/definitions.md section 24): MPI, and one voice, rank 0's; alone: nothing */
+    int ranks = tmx_sim_mpi_start(), root = tmx_sim_mpi_rank() == 0;
+    if (!root && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))) return 1;
     cli_topo c;
     cli_topo_init(&c);
     tmx_sim_config cfg;
@@ -332,6 +342,7 @@ int cmd_sim(int argc, char **argv)
     uint64_t seed_first = 0, seed_last = 0;
     char *seed_log = NULL, *seed_ckpt = NULL;
     int have_seeds = 0, have_seed = 0;
+    tmx_status st;
     cli_prog = "topomix sim";
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":hn:", opts, NULL)) != -1) {
@@ -431,8 +442,7 @@ int cmd_sim(int argc, char **argv)
             if (tmx_precision_parse(optarg, &cfg.precision) != TMX_OK) cli_die_status(TMX_EINVAL);
             break;
         case OPT_DEVICE:
-            if (!strcmp(optarg, "cuda")) cli_usage("--device cuda: this build has no CUDA backend");
-            if (strcmp(optarg, "cpu")) cli_usage("unknown --device '%s' (cpu)", optarg);
+            if (tmx_device_parse(optarg, &cfg.device) != TMX_OK) cli_die_status(TMX_EINVAL);
             break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_COMPUTE:
@@ -474,6 +484,7 @@ int cmd_sim(int argc, char **argv)
     if (logpath && strcmp(logpath, "-") && resume && tmx__ofile_same(logpath, resume))
         cli_usage("--log and --resume name the same file (%s)", logpath);
     if (data && (sp.hetero != 0.0)) cli_usage("--hetero applies to synthetic data, not --data");
+    if (have_seeds && ranks > 1) cli_usage("--seeds runs the seeds as processes of their own; under mpirun run one seed per job");
     if (have_seeds) {
         if (have_seed) cli_usage("--seeds and --seed both given; --seeds A:B runs seeds A to B");
         if (!logpath || !strcmp(logpath, "-")) cli_usage("--seeds needs --log FILE (one log per seed: FILE.seedS)");
@@ -483,6 +494,9 @@ int cmd_sim(int argc, char **argv)
         logpath = seed_log = seed_path(logpath, c.par.seed); /* the child: one run, its own files */
         if (ckpt) ckpt = seed_ckpt = seed_path(ckpt, c.par.seed);
     }
+    char device[256] = "";
+    /* no device backend: usage (2); a CUDA build without a GPU: runtime (1), naming the CUDA error */
+    if (cfg.device == TMX_DEVICE_GPU && (st = tmx_sim_device_name(device, sizeof device)) != TMX_OK) cli_die_status(st);
     int64_t n = c.par.n;
     double *slowdown = slow ? parse_slow(slow, n) : NULL;
     cfg.slowdown = slowdown;
@@ -491,7 +505,6 @@ int cmd_sim(int argc, char **argv)
     double t_setup = now(); /* start-up: data, partition, topology and state, reported on its own */
     tmx_dataset D = {0};
     tmx_partition P = {0};
-    tmx_status st;
     tmx_label_mode mode = cfg.problem == TMX_PROB_MLP ? TMX_LABELS_CLASSES
                           : cfg.problem == TMX_PROB_LSQ_NC ? TMX_LABELS_RAW : TMX_LABELS_BINARY;
     tmx_partition_kind pk;
@@ -524,20 +537,24 @@ int cmd_sim(int argc, char **argv)
 
     const char *ckpath = ckpt ? ckpt : "topomix-sim.ckpt"; /* also where an interrupt saves */
     /* a checkpoint that cannot be written is found now, not at the first save hours later */
-    if ((st = tmx_sim_checkpoint_writable(ckpath)) != TMX_OK) {
+    if ((st = tmx_sim_mpi_agree(root ? tmx_sim_checkpoint_writable(ckpath) : TMX_OK)) != TMX_OK) { /* rank 0 writes */
         if (ckpt) cli_die_status(st);
         /* without --checkpoint only an interrupt would write one: say so then */
     }
     sim_log log;
     sim_settings set = {.cfg = &cfg, .topo = topo, .topology = c.name, .n = n, .p = tmx_sim_dim(s), .data = data,
-                        .synth = &sp, .partition = partition};
-    sim_log_open(&log, logpath, json, resume ? tmx_sim_iter(s) : -1, &set);
+                        .synth = &sp, .partition = partition, .device = device[0] ? device : NULL};
+    tmx_sim_mpi_collective(0); /* from here a failure (a log write on rank 0) may be one rank's */
+    if (root) sim_log_open(&log, logpath, json, resume ? tmx_sim_iter(s) : -1, &set);
+    else memset(&log, 0, sizeof log); /* the other ranks write nothing (sim_log's calls do nothing) */
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    if (ranks == 1) { /* under mpirun an interrupt ends the job (mpirun's signals); --checkpoint-every saves */
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
     int bar = !quiet && isatty(STDERR_FILENO);
     tmx_sim_metrics m;
     int rc = 0, have_m = 0, reached = 0, timed_out = 0;
@@ -599,6 +616,7 @@ int cmd_sim(int argc, char **argv)
     double dt = now() - t0;
     if (bar && rc == 0) fputc('\n', stderr);
     if (log.f) sim_log_close(&log);
+    double halo_bytes = 0.0, rank_bytes = ranks > 1 ? tmx_sim_mpi_bytes(s, &halo_bytes) : 0.0; /* collective */
     if (rc == 0 && !quiet) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
@@ -611,6 +629,13 @@ int cmd_sim(int argc, char **argv)
                 dt > 0 ? (double)done * (double)n / dt : 0.0, startup, m.loss, m.consensus, (double)ru.ru_maxrss / 1024.0,
                 (unsigned long long)cfg.seed);
         clock_summary(&m, have_target, target_loss, reached, timed_out, time_limit);
+        if (device[0]) fprintf(stderr, "# device %s\n", device);
+        double steps = (double)(tmx_sim_iter(s) > 0 ? tmx_sim_iter(s) : 1);
+        if (ranks > 1)
+            fprintf(stderr,
+                    "# mpi: %d ranks; bytes sent between ranks per iteration %.6g (model columns %.6g, reductions %.6g); "
+                    "the model's agent-to-agent bytes per iteration %.6g\n",
+                    ranks, rank_bytes / steps, halo_bytes / steps, (rank_bytes - halo_bytes) / steps, m.bytes_sent / steps);
     }
     free(slowdown);
     free(seed_log);
@@ -619,5 +644,6 @@ int cmd_sim(int argc, char **argv)
     tmx_topo_free(topo);
     tmx_partition_destroy(&P);
     tmx_dataset_destroy(&D);
+    tmx_sim_mpi_collective(1); /* every rank ends here alike */
     return rc;
 }

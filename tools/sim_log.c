@@ -126,6 +126,7 @@ static void write_settings(sim_log *L, const sim_settings *s)
         setting(L, "control-max-rounds", "%lld", (long long)c->control_max_rounds);
     }
     setting(L, "precision", "%s", c->precision == TMX_PREC_F32 ? "f32" : "f64");
+    if (s->device) setting(L, "device", "%s", s->device); /* --device gpu only: CPU logs as before */
     switch (c->compute) {
     case TMX_COMPUTE_EXP: setting(L, "compute-time", "exp:%g", c->compute_a); break;
     case TMX_COMPUTE_LOGNORMAL: setting(L, "compute-time", "lognormal:%g,%g", c->compute_a, c->compute_b); break;
@@ -215,6 +216,7 @@ void sim_log_open(sim_log *L, const char *path, int json, int64_t resume_iter, c
 void sim_log_row(sim_log *L, const tmx_sim_metrics *m)
 {
     FILE *f = L->f;
+    if (!f) return; /* no log on this rank (MPI ranks but 0) */
     if (L->json) {
         fprintf(f, "{\"iter\":%lld,\"loss\":", (long long)m->iter);
         json_num(f, m->loss);
@@ -243,10 +245,14 @@ void sim_log_row(sim_log *L, const tmx_sim_metrics *m)
     sim_log_check(L); /* a full disk is reported at the row that hit it, not at the end of the run */
 }
 
-void sim_log_check(sim_log *L) { cli_check_output(L->f); }
+void sim_log_check(sim_log *L)
+{
+    if (L->f) cli_check_output(L->f);
+}
 
 void sim_log_commit(sim_log *L)
 {
+    if (!L->f) return;
     if (!L->o) {
         cli_check_output(L->f);
         return;

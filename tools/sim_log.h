@@ -23,6 +23,7 @@ typedef struct sim_settings {
     const char *data;                /* NULL: synthetic data from *synth */
     const tmx_synth_params *synth;
     const char *partition;
+    const char *device;              /* --device gpu: the device backend's description; NULL on the CPU */
 } sim_settings;
 
 /* path NULL or "-": standard output. resume_iter < 0: a fresh log (settings, header, then rows);

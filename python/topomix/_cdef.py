@@ -241,6 +241,7 @@ typedef struct tmx_sim_config {
     double latency;
     double bandwidth;
     double message_bytes;
+    int device;
 } tmx_sim_config;
 
 typedef struct tmx_sim_metrics {

@@ -55,6 +55,11 @@ typedef enum tmx_precision { TMX_PREC_F64, TMX_PREC_F32 } tmx_precision;
  * SIGMA; uniform on [A, B]. */
 typedef enum tmx_compute_dist { TMX_COMPUTE_CONST, TMX_COMPUTE_EXP, TMX_COMPUTE_LOGNORMAL, TMX_COMPUTE_UNIFORM } tmx_compute_dist;
 
+/* Where the agents' state lives and is computed (docs/definitions.md §23): the CPU backend, or the
+ * device backend, Thrust kernels built for CUDA (-Ddevice=cuda) or, in an OpenMP build
+ * (-Ddevice=omp), the same kernels run on the host. Both give the same trajectory to rounding. */
+typedef enum tmx_device { TMX_DEVICE_CPU, TMX_DEVICE_GPU } tmx_device;
+
 typedef struct tmx_sim_config {
     tmx_algo algo;
     tmx_problem_kind problem;
@@ -89,6 +94,8 @@ typedef struct tmx_sim_config {
     double latency;             /* α, seconds per message ≥ 0 (default 1e-5) */
     double bandwidth;           /* B, bytes per second > 0 (default 1.25e9: 10 Gbit/s) */
     double message_bytes;       /* S, bytes of one model message ≥ 0; < 0 (default): the model's, p × 8 or × 4 */
+    tmx_device device;          /* default TMX_DEVICE_CPU; TMX_DEVICE_GPU: the device backend (tmx_sim_new
+                                 * refuses as tmx_sim_device_name does when there is none) */
 } tmx_sim_config;
 
 TMX_API void tmx_sim_config_init(tmx_sim_config *c);
@@ -134,14 +141,24 @@ TMX_API tmx_status tmx_sim_step(tmx_sim *s);
 TMX_API int64_t tmx_sim_iter(const tmx_sim *s);
 TMX_API int64_t tmx_sim_dim(const tmx_sim *s); /* model dimension p */
 TMX_API tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m);
-/* Agent i's model (0 ≤ i < n + aux), p doubles, read-only. In f32 it is a converted copy, valid
- * until the next call. */
+/* Agent i's model (0 ≤ i < n + aux), p doubles, read-only. In f32, or on the device backend (read
+ * back from device memory), it is a copy, valid until the next call. */
 TMX_API const double *tmx_sim_model(const tmx_sim *s, int64_t i);
 /* Bytes of memory the simulation holds (state, buffers, workspaces; the data not included). */
 TMX_API double tmx_sim_bytes(const tmx_sim *s);
 /* Estimate before creating: bytes for (cfg, n, p). */
 TMX_API double tmx_sim_estimate_bytes(const tmx_sim_config *cfg, int64_t n, int64_t p, int64_t aux);
 TMX_API tmx_status tmx_precision_parse(const char *s, tmx_precision *out);
+/* "cpu" or "gpu". */
+TMX_API tmx_status tmx_device_parse(const char *s, tmx_device *out);
+/* The device backend's system and device, e.g. "thrust-omp on the host (2 threads)" or
+ * "thrust-cuda on NVIDIA H200 (sm_90, 139.8 GiB)", into buf (may be NULL). TMX_EUNSUP when this build
+ * has no device backend; TMX_ESYS, naming the CUDA error, when a CUDA build finds no usable GPU. */
+TMX_API tmx_status tmx_sim_device_name(char *buf, size_t len);
+/* 1 when --device gpu would run here (a device backend is built and, for CUDA, a GPU answers). */
+TMX_API int tmx_sim_device_available(void);
+/* The backend the simulation runs on: "cpu", "thrust-omp" or "thrust-cuda". */
+TMX_API const char *tmx_sim_backend_name(const tmx_sim *s);
 
 /* Benchmark hook: the median wall time in seconds of `reps` gossip passes X ← X·W^(0)ᵀ (with
  * the fused consensus distance) over the current state, which the passes overwrite (call it on a
@@ -187,6 +204,24 @@ TMX_API tmx_status tmx_sim_load(tmx_sim *s, const char *path);
 /* TMX_OK when a checkpoint could be written at `path` (its directory accepts a new file; nothing is
  * written); otherwise the error tmx_sim_save would give. Cheap: checked before a long run. */
 TMX_API tmx_status tmx_sim_checkpoint_writable(const char *path);
+
+/* The simulator over MPI (docs/definitions.md §24; a build with -Dmpi, else the one-process
+ * stubs). Started by an MPI launcher (mpirun sets OMPI_COMM_WORLD_SIZE, PMI_SIZE or PMIX_RANK),
+ * tmx_sim_mpi_start initialises MPI and returns the number of ranks R; otherwise it does nothing
+ * and returns 1. With R > 1, tmx_sim_new splits the agents into R contiguous blocks, one per rank,
+ * and every call on the simulation is collective (every rank makes it, in the same order); metrics
+ * are the same on every rank and equal to one process's bit for bit; checkpoints are one file,
+ * written by rank 0, read by every rank. MPI ends at exit: normally, or when `collective` is off
+ * (a failure may be one rank's alone) and the exit status is not 0, by aborting every rank. */
+TMX_API int tmx_sim_mpi_start(void);
+TMX_API int tmx_sim_mpi_rank(void); /* 0 in one process */
+/* 1 (the default): a failure exit is every rank's; 0: it may be this rank's alone (abort all). */
+TMX_API void tmx_sim_mpi_collective(int on);
+/* Collective: every rank passes its status; all get the first failing rank's, with its message. */
+TMX_API tmx_status tmx_sim_mpi_agree(tmx_status st);
+/* Collective: the bytes every rank sent to another so far, summed (0 in one process); *halo, if not
+ * NULL: of which the gossip's model columns. */
+TMX_API double tmx_sim_mpi_bytes(const tmx_sim *s, double *halo);
 
 #ifdef __cplusplus
 }
