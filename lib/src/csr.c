@@ -561,10 +561,37 @@ cleanup:
     return st;
 }
 
+/* One pass, O(nnz + n), over W's strictly increasing columns: rows are visited in increasing i, so
+ * the entries (j, i), i > j, that the lower entries (i, j) must meet come up in row j in increasing
+ * column order, and cursor[j] walks row j's upper part once. Values are compared bit for bit, and a
+ * stored zero counts as a missing entry (tmx_csr_get's 0). When the cursors cannot be allocated,
+ * a binary search per entry does the same. */
 int tmx__csr_exactly_symmetric(const tmx_csr *W)
 {
-    for (int64_t i = 0; i < W->n; i++)
-        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++)
-            if (W->val[e] != tmx_csr_get(W, W->col[e], i)) return 0;
-    return 1;
+    int64_t n = W->n;
+    int64_t *cursor = malloc((size_t)(n > 0 ? n : 1) * sizeof *cursor);
+    if (!cursor) {
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++)
+                if (W->val[e] != tmx_csr_get(W, W->col[e], i)) return 0;
+        return 1;
+    }
+    for (int64_t j = 0; j < n; j++) {
+        int64_t e = W->rowptr[j];
+        while (e < W->rowptr[j + 1] && W->col[e] <= j) e++;
+        cursor[j] = e;
+    }
+    int sym = 1;
+    for (int64_t i = 0; i < n && sym; i++)
+        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1] && W->col[e] < i && sym; e++) {
+            if (W->val[e] == 0.0) continue;
+            int64_t j = W->col[e], c = cursor[j], end = W->rowptr[j + 1];
+            for (; c < end && W->col[c] < i && sym; c++) sym = W->val[c] == 0.0; /* (j, k) without (k, j) */
+            if (sym && (c == end || W->col[c] != i || W->val[c] != W->val[e])) sym = 0;
+            cursor[j] = c + 1;
+        }
+    for (int64_t j = 0; j < n && sym; j++) /* upper entries that no lower one met */
+        for (int64_t c = cursor[j]; c < W->rowptr[j + 1] && sym; c++) sym = W->val[c] == 0.0;
+    free(cursor);
+    return sym;
 }

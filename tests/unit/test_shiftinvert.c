@@ -113,27 +113,32 @@ Test(shiftinvert, tori_against_dft)
 /* K_{m,m} with diagonal δ and (1 − δ)/m across: eigenvalues 1, 2δ − 1 (once) and δ (the rest), so
  * for δ = 0.1 the SLEM is |2δ − 1| = 0.8 from the bottom of the spectrum, which Gershgorin's discs
  * (lower end δ − (1 − δ) = −0.8) cannot rule out: the second factorisation of I + W must find it. */
-Test(shiftinvert, negative_end_dominates)
+/* K_{m,m}: diagonal δ (none when δ = 0), (1 − δ)/m to each node of the other side. */
+static tmx_csr complete_bipartite(int64_t m, double delta)
 {
-    const int64_t m = 60, n = 2 * m;
-    const double delta = 0.1;
-    int64_t cnt = n + 2 * m * m;
+    int64_t n = 2 * m, cnt = n + 2 * m * m;
     int64_t *ti = malloc((size_t)cnt * sizeof *ti), *tj = malloc((size_t)cnt * sizeof *tj);
     double *tv = malloc((size_t)cnt * sizeof *tv);
     cr_assert(ti && tj && tv);
     int64_t q = 0;
     for (int64_t i = 0; i < n; i++) {
-        ti[q] = i, tj[q] = i, tv[q] = delta, q++;
+        if (delta > 0) ti[q] = i, tj[q] = i, tv[q] = delta, q++;
         for (int64_t j = (i < m ? m : 0); j < (i < m ? n : m); j++) ti[q] = i, tj[q] = j, tv[q] = (1.0 - delta) / m, q++;
     }
     tmx_csr W = {0};
     cr_assert_eq(tmx_csr_from_triplets(&W, n, q, ti, tj, tv), TMX_OK);
+    free(ti), free(tj), free(tv);
+    return W;
+}
+
+Test(shiftinvert, negative_end_dominates)
+{
+    tmx_csr W = complete_bipartite(60, 0.1);
     si s = shift_invert(&W);
     /* 0.8 and the gap 0.2 are exact; the solves' errors are O(κ·eps) with κ ≤ 1/0.1 */
     cr_expect(fabs(s.slem - 0.8) <= 1e-12, "slem %.17g, expected 0.8", s.slem);
     cr_expect(fabs(s.gap - 0.2) <= 1e-12, "gap %.17g, expected 0.2", s.gap);
     tmx_csr_destroy(&W);
-    free(ti), free(tj), free(tv);
 }
 
 /* What shift-invert does not take, it refuses with TMX_EUNSUP, and tmx_rate_csr's iterative path
@@ -228,17 +233,7 @@ Test(shiftinvert, dense_form_negative_end)
     const int64_t m = 300, n = 2 * m;
     for (int k = 0; k < 2; k++) {
         const double delta = k == 0 ? 0.1 : 0.0;
-        int64_t cnt = n + 2 * m * m;
-        int64_t *ti = malloc((size_t)cnt * sizeof *ti), *tj = malloc((size_t)cnt * sizeof *tj);
-        double *tv = malloc((size_t)cnt * sizeof *tv);
-        cr_assert(ti && tj && tv);
-        int64_t q = 0;
-        for (int64_t i = 0; i < n; i++) {
-            if (delta > 0) ti[q] = i, tj[q] = i, tv[q] = delta, q++;
-            for (int64_t j = (i < m ? m : 0); j < (i < m ? n : m); j++) ti[q] = i, tj[q] = j, tv[q] = (1.0 - delta) / m, q++;
-        }
-        tmx_csr W = {0};
-        cr_assert_eq(tmx_csr_from_triplets(&W, n, q, ti, tj, tv), TMX_OK);
+        tmx_csr W = complete_bipartite(m, delta);
         tmx_rate d;
         cr_assert_eq(tmx_rate_csr(&W, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
         double want = k == 0 ? 0.8 : 1.0;
@@ -248,6 +243,5 @@ Test(shiftinvert, dense_form_negative_end)
             cr_expect(fabs(s.gap - 0.2) <= 1e-12, "gap %.17g, expected 0.2", s.gap);
         }
         tmx_csr_destroy(&W);
-        free(ti), free(tj), free(tv);
     }
 }
