@@ -138,3 +138,29 @@ def test_divergence_keeps_the_rows():
         topomix.simulate("ring", 4, problem="lsq-nc", iters=200, lr=1e6, batch=4, dim=5, samples=20)
     assert e.value.status == "ENOCONV" and e.value.result.diverged
     assert e.value.result.log["iter"][0] == 0
+
+
+def test_device_backend_against_the_cpu():
+    """device="gpu" runs the device backend (Thrust on the host's cores in an omp build): the same
+    trajectory as the CPU backend up to summation order (1e-10 relative on the logged loss and
+    consensus, 1e-12 of the models' scale), with the backend named; where there is none, the
+    library's one-line reason, from simulate and from device() alike."""
+    kw = dict(algo="dmsgd", momentum=0.9, iters=20, lr=0.2, batch=8, dim=12, samples=40, hetero=1.0, log_every=5)
+    cpu = topomix.simulate("ring", 6, **kw)
+    assert cpu.backend == "cpu"
+    if not topomix.lib.tmx_sim_device_available():
+        with pytest.raises(topomix.TopomixError) as e:
+            topomix.simulate("ring", 6, device="gpu", **kw)
+        with pytest.raises(topomix.TopomixError) as d:
+            topomix.device()
+        assert str(e.value) == str(d.value) and "device" in str(e.value)
+        return
+    dev = topomix.simulate("ring", 6, device="gpu", **kw)
+    assert dev.backend.startswith("thrust-") and topomix.device().startswith(dev.backend)
+    for c in ("loss", "consensus"):
+        np.testing.assert_allclose(dev.log[c], cpu.log[c], rtol=1e-10, atol=0)
+    assert np.array_equal(dev.log["gossip_rounds"], cpu.log["gossip_rounds"])
+    scale = np.abs(cpu.models).max()
+    assert np.abs(dev.models - cpu.models).max() <= 1e-12 * scale
+    with pytest.raises(topomix.TopomixError, match="unknown device 'tpu'"):
+        topomix.simulate("ring", 6, device="tpu", **kw)

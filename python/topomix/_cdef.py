@@ -203,6 +203,7 @@ typedef enum tmx_problem_kind { TMX_PROB_LOGREG_NC, TMX_PROB_LSQ_NC, TMX_PROB_ML
 typedef enum tmx_schedule { TMX_LR_CONST, TMX_LR_STEP, TMX_LR_COSINE } tmx_schedule;
 typedef enum tmx_control { TMX_CONTROL_NONE, TMX_CONTROL_CONST, TMX_CONTROL_ADAPTIVE } tmx_control;
 typedef enum tmx_precision { TMX_PREC_F64, TMX_PREC_F32 } tmx_precision;
+typedef enum tmx_device { TMX_DEVICE_CPU, TMX_DEVICE_GPU } tmx_device;
 
 #define TMX_SIM_MAX_DECAYS 8
 
@@ -241,7 +242,7 @@ typedef struct tmx_sim_config {
     double latency;
     double bandwidth;
     double message_bytes;
-    int device;
+    tmx_device device;
 } tmx_sim_config;
 
 typedef struct tmx_sim_metrics {
@@ -346,6 +347,10 @@ int64_t tmx_sim_dim(const tmx_sim *s);
 tmx_status tmx_sim_metrics_get(tmx_sim *s, tmx_sim_metrics *m);
 const double *tmx_sim_model(const tmx_sim *s, int64_t i);
 tmx_status tmx_precision_parse(const char *s, tmx_precision *out);
+tmx_status tmx_device_parse(const char *s, tmx_device *out);
+tmx_status tmx_sim_device_name(char *buf, size_t len);
+int tmx_sim_device_available(void);
+const char *tmx_sim_backend_name(const tmx_sim *s);
 tmx_status tmx_compute_time_parse(const char *s, tmx_sim_config *cfg);
 double tmx_sim_time(const tmx_sim *s);
 tmx_status tmx_sim_save(tmx_sim *s, const char *path);

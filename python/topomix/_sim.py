@@ -23,7 +23,8 @@ class SimResult:
     with as_frame=True. models: the agents' final models, an (n, d) array. final: every metric of
     the last state (tmx_sim_metrics, with the simulated time's compute and communication split).
     reached_target: whether target_loss was reached (None without one); timed_out: the run
-    stopped at time_limit; diverged: the state held NaN or Inf (the rows up to it are kept).
+    stopped at time_limit; diverged: the state held NaN or Inf (the rows up to it are kept);
+    backend: "cpu", "thrust-omp" or "thrust-cuda".
     """
 
     log: dict
@@ -34,6 +35,7 @@ class SimResult:
     timed_out: bool = False
     diverged: bool = False
     message: str = None
+    backend: str = "cpu"
 
     @property
     def frame(self):
@@ -82,7 +84,7 @@ def simulate(topology, n=None, *, algo="dsgd", problem="logreg-nc", data=None, p
              batch=None, period=None, alpha=None, aux=0, init=None, consensus_target=None, control_phases=None,
              control_max_rounds=None, precision=None, compute_time=None, slow=None, latency=None, bandwidth=None,
              message_bytes=None, target_loss=None, time_limit=None, log_every=10, checkpoint=None,
-             checkpoint_every=None, resume=None, seed=1, as_frame=False, **topology_params):
+             checkpoint_every=None, resume=None, seed=1, device=None, as_frame=False, **topology_params):
     """Simulates n agents training over a topology, as ``topomix sim`` does, and returns a
     SimResult (the log, the final (n, d) models). The same options and seed give the CLI's log.
 
@@ -96,7 +98,8 @@ def simulate(topology, n=None, *, algo="dsgd", problem="logreg-nc", data=None, p
     "full"), lr_decay (fractions of iters), consensus_target ("const:F" or "adaptive:F"),
     control_phases (phase numbers), compute_time ("T", "exp:T", "lognormal:T,SIGMA",
     "uniform:A,B"), slow ({node: factor}), checkpoint (a path, written every checkpoint_every
-    iterations), resume (a checkpoint to continue from; the log then starts after it).
+    iterations), resume (a checkpoint to continue from; the log then starts after it), device
+    ("cpu" or "gpu": the device backend, see device(); SimResult.backend names the one that ran).
     A run whose state becomes NaN or Inf raises TopomixError (ENOCONV) carrying the rows logged
     so far as its ``result``.
     """
@@ -158,6 +161,8 @@ def simulate(topology, n=None, *, algo="dsgd", problem="logreg-nc", data=None, p
         cfg.control_max_rounds = int(control_max_rounds)
     if precision is not None:
         cfg.precision = _enum(lib.tmx_precision_parse, precision, "tmx_precision")
+    if device is not None:
+        cfg.device = _enum(lib.tmx_device_parse, device, "tmx_device")
     if compute_time is not None:
         check(lib.tmx_compute_time_parse(str(compute_time).encode(), cfg))
     for key, value, cond in (("latency", latency, lambda x: x >= 0), ("bandwidth", bandwidth, lambda x: x > 0),
@@ -320,7 +325,7 @@ def _run(s, cfg, n, log_every, target_loss, time_limit, checkpoint, checkpoint_e
     result = SimResult(log=log, models=models, final=_metrics_dict(m) if (have_m or not diverged) else {},
                        iterations=int(lib.tmx_sim_iter(s)),
                        reached_target=None if target_loss is None else bool(reached), timed_out=bool(timed_out),
-                       diverged=diverged, message=message)
+                       diverged=diverged, message=message, backend=string(lib.tmx_sim_backend_name(s)))
     if diverged:
         err = TopomixError("ENOCONV", message, int(lib.TMX_ENOCONV))
         err.result = result
