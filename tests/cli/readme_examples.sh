@@ -4,7 +4,8 @@
 # build/tools/topomix is the given build's binary. The
 # "Two commands" lines (scripts/quickstart.sh, scripts/test.sh) install packages and rebuild, so
 # they are left to CI. An example whose program is missing (gnuplot, heart_scale from Debian's
-# liblinear-tools) is skipped and says why.
+# liblinear-tools) is skipped and says why, and so are the MPI examples in a build without MPI
+# (TMX_MPI=0) or under the sanitizers (TMX_SANITIZE); meson test sets both.
 #
 #   readme_examples.sh BUILD_DIR
 #
@@ -52,6 +53,27 @@ while IFS= read -r -d '' cmd; do
     if [[ $cmd == gnuplot* ]] && ! command -v gnuplot >/dev/null 2>&1; then
         echo "ok $count - $desc # SKIP gnuplot is not installed"
         continue
+    fi
+    if [[ $cmd == *mpirun* ]] && [ -n "${TMX_SANITIZE:-}" ] && [ "$TMX_SANITIZE" != none ]; then
+        # Open MPI's own allocations read as leaks to LeakSanitizer (tests/mpi skips likewise)
+        echo "ok $count - $desc # SKIP Open MPI under the sanitizers ($TMX_SANITIZE)"
+        mpi_skipped=1
+        continue
+    fi
+    if [[ $cmd == *mpirun* ]] && [ "${TMX_MPI:-1}" = 0 ]; then
+        echo "ok $count - $desc # SKIP this build has no MPI (-Dmpi)"
+        mpi_skipped=1
+        continue
+    fi
+    if [ -n "${mpi_skipped:-}" ] && [[ $cmd == cmp\ * ]]; then
+        gone=
+        for f in $(awk '{ for (i = 2; i <= NF && $i !~ /^#/; i++) print $i }' <<<"$cmd"); do
+            [ -e "$TMP/work/$f" ] || gone=$f
+        done
+        if [ -n "$gone" ]; then
+            echo "ok $count - $desc # SKIP $gone comes from the skipped MPI example"
+            continue
+        fi
     fi
     missing=
     for f in $(grep -oE '/usr/share/[^ ]+' <<<"$cmd"); do [ -e "$f" ] || missing=$f; done
