@@ -429,8 +429,8 @@ struct carve {
 template <class F> void launch(int64_t n, double work, F f)
 {
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
-    (void)work;
-    thrust::for_each(thrust::device, count_it(0), count_it(n), f);
+    (void)work; /* no wait for the kernel: the stream orders the passes (device_backend.cpp's launch) */
+    thrust::for_each(thrust::cuda::par_nosync, count_it(0), count_it(n), f);
 #else
     if (work < 32768.0)
         thrust::for_each(thrust::seq, count_it(0), count_it(n), f);
@@ -480,8 +480,8 @@ void run_group(const problem &pb, const T *X, T *G, int64_t counter, double gamm
            param_pass<T>{pb, L, X, G, ws.rows, coef, ws.h, ws.dout, ws.delta, gamma, fuse, tiles});
 }
 
-/* start[i], read from device memory */
-inline int64_t start_at(const problem &pb, int64_t i) { return *thrust::device_pointer_cast(pb.start + i); }
+/* start[i], from the host's copy */
+inline int64_t start_at(const problem &pb, int64_t i) { return pb.start_host[i]; }
 
 } /* namespace */
 
@@ -500,7 +500,7 @@ double gradients_grouped(const problem &pb, const T *X, T *G, int64_t counter, i
     if (i1 <= i0) return 0.0;
     int64_t na = i1 - i0;
     if (group <= 0) {
-        /* full batch: where the shards of [i0, i1) begin and end (words read from the device) */
+        /* full batch: where the shards of [i0, i1) begin and end */
         double rows = pb.batch ? (double)pb.batch : (double)(start_at(pb, i1) - start_at(pb, i0)) / (double)na;
         size_t esz = pb.kind == TMX_PROB_MLP ? sizeof(double) : sizeof(T);
         group = group_size(pb, esz, na, rows);
@@ -594,7 +594,7 @@ extern "C" int tmx__devgrad_run(const tmx__devgrad_host *h, int f32, const void 
         thrust::device_vector<int64_t> order(h->order, h->order + h->m), start(h->start, h->start + h->n + 1);
         tmx_dev::problem pb = {h->kind, h->m, h->d, h->p, h->hidden, h->nclass, h->n, h->batch, h->reg, h->seed,
                                raw_or_null(A), raw_or_null(Af), raw_or_null(y), raw_or_null(order),
-                               raw_or_null(start)};
+                               raw_or_null(start), h->start};
         *norm2 = f32 ? run_typed<float>(pb, X, G, counter, adapt, gamma, i0, i1, want_norm, group)
                      : run_typed<double>(pb, X, G, counter, adapt, gamma, i0, i1, want_norm, group);
         return 0;

@@ -25,6 +25,8 @@ struct problem {               /* every pointer is device memory */
     const float *Af;           /* m × d (f32 runs) */
     const double *y;           /* m labels */
     const int64_t *order, *start; /* the partition: shard i is order[start[i] .. start[i+1]) */
+    const int64_t *start_host;    /* start[] in host memory: the host plans a full batch's groups from it
+                                   * without reading device memory (a synchronous copy per word on a GPU) */
 };
 
 /* Bytes of device workspace that gradients() needs for `agents` workers at once (the sampled rows,

@@ -2,11 +2,14 @@
  * on a GPU and in every -Ddevice=omp build at small sizes:
  *   - gossip bandwidth: the fused gossip X ← X·W^(0)ᵀ with its consensus statistics (ring, 3 entries
  *     per row) against a device-to-device copy of the same state measured in the same run, both
- *     reading and writing p × N elements once (the gossip reads its neighbours' columns from cache);
+ *     reading and writing p × N elements once (the statistics are summed in the same pass; the
+ *     gossip reads its neighbours' columns from cache), and the CPU backend's gossip for scale;
  *   - D-SGD iterations/s on the device backend against the CPU backend, same run;
  *   - the largest configurations: n = 1024 agents × d = 10^6 in f32, n = 10^6 agents × d = 100
  *     (lsq-nc, one sample per agent, batch 1), each skipped with a line when it does not fit.
- * Usage: bench_device [--large] (default: the small sizes, about ten seconds on two cores). */
+ * Each configuration ends with one line "= n=N x d=D PREC: gossip G GB/s, F% of a copy; dsgd ..." that
+ * gpu-check.sh collects. Usage: bench_device [--large] (default: the small sizes, a few seconds on two
+ * cores). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,7 +115,16 @@ static int config(int64_t n, int64_t d, int f32, int reps, int dev_steps, int cp
     printf("n=%lld x d=%lld %s (state %.3g GiB): gossip %.4g s, device copy %.4g s -> gossip bandwidth %.0f%% of a copy "
            "(%.0f GB/s read + write)\n",
            (long long)n, (long long)d, prec, gib, tm, tc, 100.0 * tc / tm, 2.0 * state / tm / 1e9);
+    fflush(stdout);
     tmx_sim_free(g);
+    double tcpu = 0.0;
+    if (cpu_steps > 0) { /* the CPU backend's gossip of the same state, for scale */
+        tmx_sim *c = sim_on(&r, f32, TMX_DEVICE_CPU);
+        tcpu = c ? tmx_sim_time_mix(c, cpu_steps > 2 ? reps : 3) : 0.0;
+        if (c) printf("  gossip on the cpu backend: %.4g s -> device/cpu speed %.2fx\n", tcpu, tcpu / tm);
+        tmx_sim_free(c);
+        fflush(stdout);
+    }
     g = sim_on(&r, f32, TMX_DEVICE_GPU); /* fresh: the timed gossip passes moved the models */
     double ig = g ? its(g, dev_steps) : 0.0;
     tmx_sim_free(g);
@@ -127,6 +139,11 @@ static int config(int64_t n, int64_t d, int f32, int reps, int dev_steps, int cp
         printf("  dsgd: device %.4g it/s, cpu %.4g it/s -> %.2fx\n", ig, ic, ig / ic);
     else
         printf("  dsgd: device %.4g it/s (cpu: %s)\n", ig, cpu_steps > 0 ? "does not fit" : "not measured");
+    /* the figures on one line, "= CONFIG: ...", which gpu-check.sh collects */
+    printf("= n=%lld x d=%lld %s: gossip %.0f GB/s, %.0f%% of a copy; dsgd %.4g it/s device", (long long)n, (long long)d,
+           prec, 2.0 * state / tm / 1e9, 100.0 * tc / tm, ig);
+    if (ic > 0) printf(", %.4g it/s cpu (%.2fx)", ic, ig / ic);
+    printf("\n");
     fflush(stdout);
     run_free(&r);
     return ok ? 0 : 1;

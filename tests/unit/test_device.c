@@ -20,6 +20,9 @@
 
 #include <topomix/topomix.h>
 
+#include "device/device_backend.h"
+#include "sim_internal.h"
+
 #define ITERS 20
 #define F64_TOL 1e-12
 #define F32_TOL (ITERS * 64.0 * 0x1p-24)
@@ -371,4 +374,211 @@ Test(device, queries_and_refusals)
     cr_assert_null(s);
     cr_assert(strstr(tmx_last_error(), "device") != NULL, "%s", tmx_last_error());
     world_free(&w);
+}
+
+/* ---- the fused gossip's statistics (device_backend.cpp's mix_t, docs/definitions.md §23) ---- */
+
+/* A D-SGD simulation on lsq-nc with model dimension p over n workers and aux auxiliary nodes (coop's:
+ * the topology spans n + aux nodes), one sample per worker. */
+typedef struct fused_case {
+    world w;
+    tmx_sim *cpu, *dev;
+} fused_case;
+
+static void fused_new(fused_case *f, int64_t p, int64_t n, int64_t aux, int f32)
+{
+    tmx_synth_params sp;
+    tmx_synth_params_init(&sp);
+    sp.shards = n;
+    sp.per_shard = 1;
+    sp.d = p;
+    sp.seed = 11;
+    sp.mode = TMX_LABELS_RAW;
+    memset(f, 0, sizeof *f);
+    cr_assert_eq(tmx_data_synth(&sp, &f->w.ds), TMX_OK, "%s", tmx_last_error());
+    cr_assert_eq(tmx_partition_make(&f->w.ds, n, TMX_PART_CONTIGUOUS, 0, 1, &f->w.P), TMX_OK, "%s", tmx_last_error());
+    tmx_topo_params tp;
+    tmx_topo_params_init(&tp);
+    tp.n = n + aux;
+    cr_assert_eq(tmx_topo_new(n + aux >= 3 ? "ring" : "complete", &tp, &f->w.topo), TMX_OK, "%s", tmx_last_error());
+    tmx_sim_config cfg = config(aux ? TMX_ALGO_COOP : TMX_ALGO_DSGD);
+    cfg.problem = TMX_PROB_LSQ_NC;
+    cfg.aux = aux;
+    cfg.precision = f32 ? TMX_PREC_F32 : TMX_PREC_F64;
+    f->cpu = sim_on(&f->w, cfg, TMX_DEVICE_CPU);
+    f->dev = sim_on(&f->w, cfg, TMX_DEVICE_GPU);
+    cr_assert_eq(tmx_sim_dim(f->dev), p);
+    cr_assert_eq(f->dev->N, n + aux);
+}
+
+static void fused_free(fused_case *f)
+{
+    tmx_sim_free(f->cpu);
+    tmx_sim_free(f->dev);
+    world_free(&f->w);
+}
+
+/* Models of the kind: 0, near consensus (x_ir = 1000 + r + 1e-7·noise: Σ‖x_i‖² − n‖x̄‖² would keep
+ * about 4 of its 16 digits); 1, worker 0 an outlier (1e-3 off, the others 1e-9 apart: the fused
+ * bound fails and the second pass runs); 2, spread (noise of size 1). noise: a fixed hash. */
+static double model_value(int kind, int64_t i, int64_t r)
+{
+    double u = (double)(((uint64_t)(i * 7919 + r * 104729 + 17) * 2654435761u) % 1000003u) / 1000003.0 - 0.5;
+    if (kind == 0) return 1000.0 + (double)r + 1e-7 * u;
+    if (kind == 1) return 1000.0 + (double)r + (i == 0 ? 1e-3 : 1e-9 * u);
+    return (double)r * 0.01 + u;
+}
+
+/* The exact statistics of the output (long double, two passes): the consensus (1/n) Σ_{i<n} ‖x_i − x̄‖²
+ * and the sum of squares over all N nodes. */
+static void exact_stats(const double *X, int64_t p, int64_t n, int64_t N, double *cons, double *sumsq)
+{
+    long double c = 0.0L, q = 0.0L;
+    for (int64_t r = 0; r < p; r++) {
+        long double m = 0.0L;
+        for (int64_t i = 0; i < n; i++) m += X[i * p + r];
+        m /= n;
+        for (int64_t i = 0; i < n; i++) c += (X[i * p + r] - m) * (X[i * p + r] - m);
+        for (int64_t i = 0; i < N; i++) q += (long double)X[i * p + r] * X[i * p + r];
+    }
+    *cons = (double)(c / n);
+    *sumsq = (double)q;
+}
+
+/* One gossip out ← W(in − γg) (W: the topology's, or NULL), g NULL or not, on both backends from the
+ * same state; the device's output equals the CPU's (bit for bit on the host's cores; a GPU contracts
+ * into FMAs, a few roundings of 3 terms: to 1e-12 (f64) or 2^-20 (f32) of ‖out‖∞), and its statistics
+ * are the exact ones of its output to 1e-12 relative (they are summed in double, also for f32
+ * states). Returns the second passes counted. */
+static int64_t fused_check(fused_case *f, int kind, int use_w, int use_g, int in_place)
+{
+    tmx_sim *c = f->cpu, *d = f->dev;
+    int64_t p = d->p, n = d->n, N = d->N, cells = p * N;
+    size_t esz = d->esz, bytes = (size_t)cells * esz;
+    unsigned char *x = malloc(bytes), *gv = malloc(bytes), *oc = malloc(bytes), *od = malloc(bytes);
+    double *o64 = malloc((size_t)cells * sizeof *o64);
+    cr_assert(x && gv && oc && od && o64);
+    for (int64_t i = 0; i < N; i++)
+        for (int64_t r = 0; r < p; r++) {
+            double v = model_value(kind, i, r), w = 0.25 * model_value(2, i + 3, r);
+            if (d->f32) ((float *)x)[i * p + r] = (float)v, ((float *)gv)[i * p + r] = (float)w;
+            else ((double *)x)[i * p + r] = v, ((double *)gv)[i * p + r] = w;
+        }
+    const tmx_csr *Wc = use_w ? &c->Wcache[0] : NULL, *Wd = use_w ? &d->Wcache[0] : NULL;
+    void *in_c = c->buf[BUF_X], *out_c = in_place ? c->buf[BUF_X] : c->buf[BUF_V];
+    void *in_d = d->buf[BUF_X], *out_d = in_place ? d->buf[BUF_X] : d->buf[BUF_V];
+    memcpy(in_c, x, bytes);
+    memcpy(c->buf[BUF_G], gv, bytes);
+    d->be->to_device(d, in_d, x, bytes);
+    d->be->to_device(d, d->buf[BUF_G], gv, bytes);
+    int64_t before = tmx__device_mix_fallbacks(d);
+    mix_stats sc, sd;
+    c->be->mix_axpy(c, Wc, in_c, use_g ? c->buf[BUF_G] : NULL, 0.1, out_c, &sc);
+    d->be->mix_axpy(d, Wd, in_d, use_g ? d->buf[BUF_G] : NULL, 0.1, out_d, &sd);
+    cr_assert_eq(d->be->check(d), TMX_OK, "%s", tmx_last_error());
+    memcpy(oc, out_c, bytes);
+    d->be->to_host(d, od, out_d, bytes);
+    char what[160];
+    snprintf(what, sizeof what, "p=%lld n=%lld N=%lld %s kind %d%s%s%s", (long long)p, (long long)n, (long long)N,
+             d->f32 ? "f32" : "f64", kind, use_w ? " W" : " I", use_g ? " g" : "", in_place ? " in place" : "");
+    double amax = 0.0;
+    for (int64_t q = 0; q < cells; q++) amax = fmax(amax, fabs(d->f32 ? ((float *)oc)[q] : ((double *)oc)[q]));
+#if TMX_DEVICE_CUDA
+    double tol = (d->f32 ? 0x1p-20 : 1e-12) * amax; /* norm-wise: an entry may cancel to near 0 */
+#else
+    double tol = 0.0;
+#endif
+    for (int64_t q = 0; q < cells; q++) {
+        double a = d->f32 ? ((float *)oc)[q] : ((double *)oc)[q], b = d->f32 ? ((float *)od)[q] : ((double *)od)[q];
+        cr_assert(fabs(a - b) <= tol, "%s: entry %lld: %.17g (cpu) vs %.17g (device)", what, (long long)q, a, b);
+        o64[q] = b;
+    }
+    double cons, sumsq;
+    exact_stats(o64, p, n, N, &cons, &sumsq);
+    cr_assert(fabs(sd.consensus - cons) <= 1e-12 * cons, "%s: consensus %.17g vs %.17g exact", what, sd.consensus, cons);
+    cr_assert(fabs(sd.sumsq - sumsq) <= 1e-12 * sumsq, "%s: sum of squares %.17g vs %.17g", what, sd.sumsq, sumsq);
+    (void)sc; /* the CPU's mean, in the state's type, is less exact near consensus (its error enters squared) */
+    free(x);
+    free(gv);
+    free(oc);
+    free(od);
+    free(o64);
+    return tmx__device_mix_fallbacks(d) - before;
+}
+
+/* The fused statistics at several p (1; below, across and not a multiple of the host's 256-row
+ * items and of the GPU's 4-row ones, whose tail rows take one thread each; more column blocks than
+ * one), n = 1, auxiliary columns, f32 and f64, the identity and a ring, with and without the gradient
+ * term, in place, in both layouts (a host build runs the GPU's too): against exact sums of the
+ * device's output. The
+ * one-pass form holds near consensus (kind 0, where the naive Σ‖x‖² − n‖x̄‖² would lose 12 digits);
+ * with worker 0 an outlier (kind 1) the a-posteriori bound sends it to the second pass. */
+Test(device, fused_statistics)
+{
+    static const int64_t ps[] = {1, 7, 300, 513};
+    static const int64_t ns[][2] = {{1, 0}, {1, 2}, {2, 0}, {5, 0}, {8, 1}, {70, 0}};
+    for (size_t a = 0; a < sizeof ps / sizeof *ps; a++)
+        for (size_t b = 0; b < sizeof ns / sizeof *ns; b++)
+            for (int f32 = 0; f32 < 2; f32++)
+                for (int gpu = 0; gpu < 2; gpu++) {
+                    fused_case f;
+                    fused_new(&f, ps[a], ns[b][0], ns[b][1], f32);
+                    int64_t n = ns[b][0];
+                    if (tmx__device_mix_rows(f.dev, gpu) != 0) {
+                        cr_assert(TMX_DEVICE_CUDA && !gpu, "the %s layout refused", gpu ? "GPU's" : "host's");
+                        fused_free(&f);
+                        continue; /* a CUDA build runs the GPU's layout alone */
+                    }
+                    for (int kind = 0; kind < 3; kind++) {
+                        int64_t fb = fused_check(&f, kind, 1, kind == 2, 0);
+                        /* one pass: S2/M2 = 1 + n‖x_0 − x̄‖²/Σ‖x_i − x̄‖² is about 2 once many rows
+                         * average the noise (one row may make worker 0 atypical by chance), 1 for n = 1 */
+                        if ((kind == 0 && ps[a] >= 300) || n == 1)
+                            cr_assert_eq(fb, 0, "p=%lld n=%lld kind %d: the second pass ran", (long long)ps[a],
+                                         (long long)n, kind);
+                    }
+                    /* the identity keeps worker 0 the outlier: S2/M2 = n, above the bound's 4.7 from n = 5 */
+                    int64_t fb = fused_check(&f, 1, 0, 0, 0);
+                    cr_assert_eq(fb, n >= 5, "p=%lld n=%lld: an outlier worker 0 took %lld second passes",
+                                 (long long)ps[a], (long long)n, (long long)fb);
+                    fused_check(&f, 2, 0, 1, 0); /* the identity with the gradient term: a local step */
+                    fused_check(&f, 0, 0, 0, 1); /* statistics only, in place */
+                    fused_free(&f);
+                }
+}
+
+/* A non-finite entry anywhere, an auxiliary node's too, makes the sum of squares non-finite (the
+ * engine's divergence check). */
+Test(device, fused_statistics_non_finite)
+{
+    for (int at = 0; at < 2; at++) {
+        fused_case f;
+        fused_new(&f, 9, 4, 1, 0);
+        tmx_sim *d = f.dev;
+        int64_t cells = d->p * d->N;
+        double *x = malloc((size_t)cells * sizeof *x);
+        cr_assert(x != NULL);
+        for (int64_t q = 0; q < cells; q++) x[q] = 1.0 + (double)q;
+        x[at ? 4 * d->p + 3 : 2 * d->p + 5] = at ? NAN : INFINITY; /* the auxiliary node, or a worker */
+        d->be->to_device(d, d->buf[BUF_X], x, (size_t)cells * sizeof *x);
+        mix_stats st;
+        d->be->mix_axpy(d, NULL, d->buf[BUF_X], NULL, 0.0, d->buf[BUF_V], &st);
+        cr_assert(!isfinite(st.sumsq), "non-finite entry in %s: sum of squares %g", at ? "an aux node" : "a worker", st.sumsq);
+        free(x);
+        fused_free(&f);
+    }
+}
+
+/* The steps of a run allocate nothing: the reductions' scratch is kept (it grows in the first steps
+ * at most), and a large enough state takes the parallel reductions that use it. */
+Test(device, steps_allocate_no_scratch)
+{
+    fused_case f;
+    fused_new(&f, 40000, 4, 0, 0);
+    for (int k = 0; k < 3; k++) cr_assert_eq(tmx_sim_step(f.dev), TMX_OK, "%s", tmx_last_error());
+    int64_t grown = tmx__device_scratch_allocs(f.dev);
+    cr_assert(grown >= 1, "the reductions did not use the kept scratch");
+    for (int k = 0; k < 5; k++) cr_assert_eq(tmx_sim_step(f.dev), TMX_OK, "%s", tmx_last_error());
+    cr_assert_eq(tmx__device_scratch_allocs(f.dev), grown, "the scratch was reallocated in later steps");
+    fused_free(&f);
 }
