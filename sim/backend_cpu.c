@@ -185,6 +185,118 @@ void tmx__cpu_mix_stats(const tmx_sim *s, const void *out, int64_t N, int64_t n,
     else mix_block_stats(out, s->p, N, n, r0, len, mean, cons, sq);
 }
 
+/* ---- the gossip over agents, for small p --------------------------------------------------------
+ * With p < AGENT_P mix_block's register tiles of 16 coordinates cover little or nothing (below 16
+ * every coordinate goes through its scalar tail, which re-reads row i's indices and weights once per
+ * coordinate), and splitting p among threads makes each thread walk all N rows. Here each thread
+ * takes a contiguous range of rows (agents) instead and accumulates all p coordinates of a
+ * neighbour at once, in mix_block's order and expression (each output entry is the same bit for
+ * bit: the logs of docs/performance.md §4.3 are compared byte for byte), with its share of the
+ * workers' column sums; after one barrier every thread forms the mean from the shares in thread
+ * order and runs mix_block's statistics pass over its own rows. On one thread the shares, the mean and the
+ * statistics are mix_block's, in its order; on T threads the column sums and the consensus and
+ * sum-of-squares totals are added up in T contiguous parts (docs/performance.md §4.3). */
+#define AGENT_P 64
+#define AGENT_MAXT 64 /* threads of the agents' gossip (the shares live on the stack) */
+
+#define TMX__MIX_AGENTS(NAME, T, PP)                                                               \
+    TMX__CLONES static void NAME(const tmx_csr *W, const T *in, const T *g, T gamma, T *out, int64_t p_, int64_t i0, \
+                                 int64_t i1, int64_t n, T *colsum)                                 \
+    {                                                                                              \
+        const int64_t p = PP ? PP : p_;                                                            \
+        for (int64_t i = i0; i < i1; i++) {                                                        \
+            T acc[AGENT_P] = {0};                                                                  \
+            int64_t e0 = W ? W->rowptr[i] : 0, e1 = W ? W->rowptr[i + 1] : 1;                      \
+            for (int64_t e = e0; e < e1; e++) {                                                    \
+                int64_t j = W ? W->col[e] : i;                                                     \
+                T w = W ? (T)W->val[e] : (T)1;                                                     \
+                const T *x = in + j * p;                                                           \
+                if (g) {                                                                           \
+                    const T *gg = g + j * p;                                                       \
+                    for (int64_t r = 0; r < p; r++) acc[r] += w * (x[r] - gamma * gg[r]);         \
+                } else {                                                                           \
+                    for (int64_t r = 0; r < p; r++) acc[r] += w * (x[r] - (T)0);                   \
+                }                                                                                  \
+            }                                                                                      \
+            T *o = out + i * p;                                                                    \
+            for (int64_t r = 0; r < p; r++) o[r] = acc[r];                                         \
+            if (i < n)                                                                             \
+                for (int64_t r = 0; r < p; r++) colsum[r] += acc[r];                               \
+        }                                                                                          \
+    }
+/* p known at compile time for p = 10 (every operation is entrywise: the same values for any p) */
+TMX__MIX_AGENTS(mix_agents, double, 0)
+TMX__MIX_AGENTS(mix_agents_f32, float, 0)
+TMX__MIX_AGENTS(mix_agents_p10, double, 10)
+TMX__MIX_AGENTS(mix_agents_f32_p10, float, 10)
+
+/* Thread t of T's part of mix_range_agents: rows [N·t/T, N·(t+1)/T), its shares of the column sums
+ * in part[t] (partf[t] in f32), then, after the team's barrier, its statistics in cons_t[t], sq_t[t]. */
+static void agents_part(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
+                        int64_t N, int64_t n, int t, int T, double (*part)[AGENT_P], float (*partf)[AGENT_P],
+                        double *cons_t, double *sq_t)
+{
+    int64_t p = s->p, lo = N * t / T, hi = N * (t + 1) / T;
+    int64_t nl = n - lo < 0 ? 0 : n - lo > hi - lo ? hi - lo : n - lo;
+    double c = 0.0, q = 0.0;
+    if (s->f32) {
+        float *cs = partf[t], mean[AGENT_P] = {0};
+        for (int64_t r = 0; r < p; r++) cs[r] = 0.0f;
+        (p == 10 ? mix_agents_f32_p10 : mix_agents_f32)(W, in, g, (float)gamma, out, p, lo, hi, n, cs);
+        if (T > 1) {
+#pragma omp barrier
+        }
+        for (int u = 0; u < T; u++)
+            for (int64_t r = 0; r < p; r++) mean[r] += partf[u][r];
+        float inv = 1.0f / (float)n;
+        for (int64_t r = 0; r < p; r++) mean[r] *= inv;
+        mix_block_f32_stats((const float *)out + lo * p, p, hi - lo, nl, 0, p, mean, &c, &q);
+    } else {
+        double *cs = part[t], mean[AGENT_P] = {0};
+        for (int64_t r = 0; r < p; r++) cs[r] = 0.0;
+        (p == 10 ? mix_agents_p10 : mix_agents)(W, in, g, gamma, out, p, lo, hi, n, cs);
+        if (T > 1) {
+#pragma omp barrier
+        }
+        for (int u = 0; u < T; u++)
+            for (int64_t r = 0; r < p; r++) mean[r] += part[u][r];
+        double inv = 1.0 / (double)n;
+        for (int64_t r = 0; r < p; r++) mean[r] *= inv;
+        mix_block_stats((const double *)out + lo * p, p, hi - lo, nl, 0, p, mean, &c, &q);
+    }
+    cons_t[t] = c;
+    sq_t[t] = q;
+}
+
+/* The gossip of tmx__cpu_mix_range for p < AGENT_P, on `nt` threads (1: no parallel region, see
+ * cpu_vec_comb). */
+static void mix_range_agents(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma,
+                             void *out, int64_t N, int64_t n, int nt, mix_stats *st)
+{
+    double part[AGENT_MAXT][AGENT_P], cons_t[AGENT_MAXT], sq_t[AGENT_MAXT];
+    float partf[AGENT_MAXT][AGENT_P];
+    if (nt > AGENT_MAXT) nt = AGENT_MAXT;
+    if (nt > N) nt = N > 0 ? (int)N : 1;
+    if (nt > 1) {
+#pragma omp parallel num_threads(nt)
+        {
+#ifdef _OPENMP
+            int t = omp_get_thread_num(), T = omp_get_num_threads();
+#else
+            int t = 0, T = 1;
+#endif
+            agents_part(s, W, in, g, gamma, out, N, n, t, T, part, partf, cons_t, sq_t);
+            if (t == 0) nt = T; /* the team may be smaller than asked */
+        }
+    } else {
+        agents_part(s, W, in, g, gamma, out, N, n, 0, 1, part, partf, cons_t, sq_t);
+    }
+    double cons = 0.0, sq = 0.0;
+    for (int t = 0; t < nt; t++) cons += cons_t[t], sq += sq_t[t];
+    st->consensus = cons / (double)n;
+    st->sumsq = sq;
+}
+
 /* Rows [r0, r0 + bs) ∩ [0, p) of the gossip, in chunks of at most 4096 rows (the mean's buffer);
  * adds the block's consensus and sum-of-squares shares to *cons and *sq. */
 static void mix_rows(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
@@ -228,6 +340,12 @@ void tmx__cpu_mix_range(const tmx_sim *s, const tmx_csr *W, const void *in, cons
     int64_t p = s->p, bs = mix_bs(s, N);
     int64_t nblocks = (p + bs - 1) / bs;
     double cons = 0.0, sq = 0.0;
+    if (p < AGENT_P) {
+        /* a fork only for ≥ 64k entries (≈ 50 µs on one core): a shared core can stall a team at
+         * every barrier, and a passive wait costs tens of µs (docs/performance.md §4.3) */
+        mix_range_agents(s, W, in, g, gamma, out, N, n, p * N >= 65536 ? s->nthreads : 1, st);
+        return;
+    }
     if (nblocks > 1 && p * N >= 8192) {
 #pragma omp parallel for schedule(static) reduction(+ : cons, sq)
         for (int64_t blk = 0; blk < nblocks; blk++) mix_rows(s, W, in, g, gamma, out, N, n, blk * bs, bs, &cons, &sq);
@@ -314,6 +432,154 @@ static double grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t 
     return nn;
 }
 
+/* ---- many agents, short rows: the gradients as one stream -------------------------------------
+ * For linear models with a small minibatch and short rows, the per-agent work is a few dozen
+ * multiply-adds on rows that miss in cache, so grad_agent's call chain and its prefetch two agents
+ * ahead leave the core waiting on memory. The stream runs over a range of agents: agent i's draws
+ * (the same tmx__hash4 values, the (seed, i, counter) prefix hoisted) and the prefetch of its rows
+ * run AHEAD agents before its arithmetic, which is problem.c's four-rows-at-a-time loops inlined
+ * (the same statements in the same clones, so the same sums bit for bit). The regulariser and the
+ * local step run in stream_tail once per TAIL_AGENTS agents. Long rows keep grad_agent: there the
+ * kernels already stream (problem.c), and the stream measured no faster at d = 100. */
+#define AHEAD 8
+#define STREAM_BMAX 32       /* largest minibatch of the stream */
+#define STREAM_ROW_BYTES 512 /* longest row of the stream (d × element size) */
+
+static int stream_ok(const tmx_sim *s, int want_norm)
+{
+    int64_t B = s->cfg.batch;
+    return !want_norm && B >= 1 && B <= STREAM_BMAX && s->D->d * (int64_t)s->esz <= STREAM_ROW_BYTES &&
+           (s->pb.kind == TMX_PROB_LSQ_NC || s->pb.kind == TMX_PROB_LOGREG_NC) && s->p == s->D->d;
+}
+
+/* g += ∇R(x), then with adapt g ← x − γ·g, over `len` consecutive entries (the rows of a few
+ * consecutive agents): the statements of tmx__problem_reg_grad and grad_agent. Those are compiled
+ * without clones, so without FMA; these are cloned for the wider divisions (SSE2's were a fifth of
+ * the iteration at n = 10⁵, d = 10) but with contraction off, so they give the same values. */
+#define TAIL_AGENTS 16
+#if defined(__GNUC__) && !defined(__clang__)
+#define TMX__NO_CONTRACT __attribute__((noinline, optimize("fp-contract=off")))
+#else
+#define TMX__NO_CONTRACT __attribute__((noinline))
+#endif
+TMX__CLONES TMX__NO_CONTRACT static void stream_tail_f64(const tmx__problem *pb, const double *x, double *g,
+                                                          int64_t len, double gamma, int adapt)
+{
+    double two_lam = 2.0 * pb->reg;
+    if (two_lam != 0.0)
+#pragma omp simd
+        for (int64_t k = 0; k < len; k++) {
+            double inv = 1.0 / (1.0 + x[k] * x[k]);
+            g[k] += two_lam * x[k] * inv * inv;
+        }
+    if (adapt)
+#pragma omp simd
+        for (int64_t k = 0; k < len; k++) g[k] = x[k] - gamma * g[k];
+}
+
+TMX__CLONES TMX__NO_CONTRACT static void stream_tail_f32(const tmx__problem *pb, const float *x, float *g,
+                                                          int64_t len, double gamma, int adapt)
+{
+    float two_lam = (float)(2.0 * pb->reg);
+    const float gam = (float)gamma;
+    if (two_lam != 0.0f)
+#pragma omp simd
+        for (int64_t k = 0; k < len; k++) {
+            float inv = 1.0f / (1.0f + x[k] * x[k]);
+            g[k] += two_lam * x[k] * inv * inv;
+        }
+    if (adapt)
+        for (int64_t k = 0; k < len; k++) g[k] = x[k] - gam * g[k];
+}
+
+/* Agent i's minibatch rows into r (B of them), and a prefetch of its rows: the whole shard when it
+ * is small and contiguous (consecutive agents' shards then form one stream), else the sampled rows. */
+__attribute__((always_inline)) static inline void stream_draw(const tmx_sim *s, const char *A, int64_t gi,
+                                                               int64_t counter, uint64_t h0, int64_t *r)
+{
+    const tmx_partition *P = s->P;
+    int64_t B = s->cfg.batch, s0 = P->start[gi], mi = P->start[gi + 1] - s0;
+    size_t row = (size_t)s->D->d * s->esz;
+    const int64_t *shard = P->order + s0;
+    uint64_t hi = tmx__mix64(tmx__mix64(h0 ^ (uint64_t)gi) ^ (uint64_t)counter);
+    int small = (size_t)mi * row <= 4096 && shard[mi - 1] == shard[0] + mi - 1;
+    for (int64_t q = 0; q < B; q++) {
+        r[q] = shard[index_of(tmx__mix64(hi ^ (uint64_t)q), mi)];
+        if (!small) {
+            const char *a = A + (size_t)r[q] * row;
+            for (size_t off = 0; off < row; off += 64) __builtin_prefetch(a + off);
+            __builtin_prefetch(a + row - 1);
+        }
+    }
+    if (small)
+        for (size_t off = 0; off < (size_t)mi * row; off += 64) __builtin_prefetch(A + (size_t)shard[0] * row + off);
+    __builtin_prefetch(s->D->y + r[0]);
+}
+
+/* Agents [i0, i1) of cpu_gradients through the stream (want_norm 0). T: the element type; DD: d
+ * when known at compile time (0: s->D->d); TAIL: stream_tail_*; A_OF: the data in T; WEIGHT: the
+ * rows' weight 1/B as problem.c rounds it; DLOSS: its dℓ/dz in T. */
+#define TMX__GRAD_STREAM(NAME, T, DD, TAIL, A_OF, WEIGHT, DLOSS)                                   \
+    TMX__CLONES static void NAME(tmx_sim *s, int64_t i0, int64_t i1, const void *X, void *G, int64_t counter, \
+                                 int adapt, double gamma)                                          \
+    {                                                                                              \
+        const int64_t d = DD ? DD : s->D->d, B = s->cfg.batch;                                     \
+        const T *A = A_OF;                                                                         \
+        const double *y = s->D->y;                                                                 \
+        const int logreg = s->pb.kind == TMX_PROB_LOGREG_NC;                                       \
+        const T w = WEIGHT;                                                                        \
+        const uint64_t h0 = tmx__mix64(s->cfg.seed);                                               \
+        int64_t rows[AHEAD * STREAM_BMAX];                                                         \
+        for (int64_t i = i0; i < i1 + AHEAD; i++) {                                                \
+            int64_t j = i - AHEAD; /* agent j's arithmetic, then agent i's draws into its slot */ \
+            if (j >= i0) {                                                                         \
+                const int64_t *rj = rows + (j % AHEAD) * STREAM_BMAX;                              \
+                const T *x = (const T *)X + j * d;                                                 \
+                T *g = (T *)G + j * d;                                                             \
+                for (int64_t k = 0; k < d; k++) g[k] = (T)0;                                       \
+                for (int64_t q = 0; q < B; q += 4) {                                               \
+                    int r = B - q < 4 ? (int)(B - q) : 4;                                          \
+                    const T *a0 = A + rj[q] * d, *a1 = A + rj[q + (1 < r ? 1 : 0)] * d;            \
+                    const T *a2 = A + rj[q + (2 < r ? 2 : 0)] * d, *a3 = A + rj[q + (3 < r ? 3 : 0)] * d; \
+                    T s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                              \
+                    _Pragma("omp simd reduction(+ : s0, s1, s2, s3)") for (int64_t k = 0; k < d; k++) \
+                    {                                                                              \
+                        s0 += a0[k] * x[k];                                                        \
+                        s1 += a1[k] * x[k];                                                        \
+                        s2 += a2[k] * x[k];                                                        \
+                        s3 += a3[k] * x[k];                                                        \
+                    }                                                                              \
+                    const T zz[4] = {s0, s1, s2, s3};                                              \
+                    T c[4];                                                                        \
+                    for (int t = 0; t < 4; t++) c[t] = t < r ? w * DLOSS(y[rj[q + t]], zz[t]) : (T)0; \
+                    const T c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];                            \
+                    _Pragma("omp simd") for (int64_t k = 0; k < d; k++) g[k] += c0 * a0[k] + c1 * a1[k] + \
+                                                                                c2 * a2[k] + c3 * a3[k]; \
+                }                                                                                  \
+                if ((j - i0) % TAIL_AGENTS == TAIL_AGENTS - 1 || j == i1 - 1) {                    \
+                    int64_t j0 = j - (j - i0) % TAIL_AGENTS; /* the block's first agent */          \
+                    TAIL(&s->pb, (const T *)X + j0 * d, (T *)G + j0 * d, (j + 1 - j0) * d, gamma, adapt); \
+                }                                                                                  \
+            }                                                                                      \
+            if (i < i1) stream_draw(s, (const char *)A, i + s->col0, counter, h0, rows + (i % AHEAD) * STREAM_BMAX); \
+        }                                                                                          \
+    }
+#define DLOSS_F64(b, z) (logreg ? -(b) / (1.0 + exp((b) * (z))) : (z) - (b))
+#define DLOSS_F32(b, z) (logreg ? -(float)(b) / (1.0f + expf((float)(b) * (z))) : (z) - (float)(b))
+/* d known at compile time for the commonest short rows (DD = 0: any d); in f32 the constant trip
+ * count changes the dot products' reduction order, so f32 keeps the general loop */
+TMX__GRAD_STREAM(grad_stream_f64, double, 0, stream_tail_f64, s->D->A, 1.0 / (double)B, DLOSS_F64)
+TMX__GRAD_STREAM(grad_stream_f32, float, 0, stream_tail_f32, s->Af, (float)(1.0 / (double)B), DLOSS_F32)
+TMX__GRAD_STREAM(grad_stream_f64_d10, double, 10, stream_tail_f64, s->D->A, 1.0 / (double)B, DLOSS_F64)
+
+static void grad_stream(tmx_sim *s, int64_t i0, int64_t i1, const void *X, void *G, int64_t counter, int adapt,
+                        double gamma)
+{
+    if (!s->f32 && s->D->d == 10) grad_stream_f64_d10(s, i0, i1, X, G, counter, adapt, gamma);
+    else if (s->f32) grad_stream_f32(s, i0, i1, X, G, counter, adapt, gamma);
+    else grad_stream_f64(s, i0, i1, X, G, counter, adapt, gamma);
+}
+
 /* G[:, i] ← stochastic gradient of f_i at X[:, i] for every worker, or with adapt the local step
  * X[:, i] − γ·g_i (aux columns: 0, or X's with adapt). The batch of agent i at counter c is rows
  * hash(seed, i, c, slot) mod m_i of its shard; batch 0 = full shard. */
@@ -323,7 +589,20 @@ static void cpu_gradients(tmx_sim *s, const void *X, void *G, int64_t counter, i
     int64_t p = s->p, n = s->n, B = s->cfg.batch;
     double norm2 = 0.0, work = (double)(B ? B : s->P->m / n) * (double)s->D->d * (double)n;
     int want = mean_norm2 != NULL;
-    if (n > 1 && work > 32768) {
+    if (stream_ok(s, want)) {
+        /* blocks of at least 256 agents and about 64k multiply-adds, so that the stream's start-up
+         * (AHEAD agents of draws) is paid rarely; handed out dynamically (a shared core may stall) */
+        int64_t blk = (int64_t)(65536.0 / ((double)B * (double)s->D->d)), nblk;
+        blk = blk < 256 ? 256 : blk;
+        nblk = (n + blk - 1) / blk;
+        if (nblk > 1 && work > 32768) {
+#pragma omp parallel for schedule(dynamic, 1)
+            for (int64_t b = 0; b < nblk; b++)
+                grad_stream(s, b * blk, (b + 1) * blk < n ? (b + 1) * blk : n, X, G, counter, adapt, gamma);
+        } else {
+            grad_stream(s, 0, n, X, G, counter, adapt, gamma);
+        }
+    } else if (n > 1 && work > 32768) {
         /* chunks of about 16k multiply-adds: one agent each for large shards and batches, hundreds
          * of tiny agents at a time (contiguous shards then stream, and the queue is not contended) */
         double per = work / (double)n;

@@ -3,8 +3,11 @@
  * (lsq-nc, ring, f64, synthetic data of tmx_data_synth, contiguous shards) so that its gain can be
  * judged before porting it into sim/backend_cpu.c.
  *
- * The engine's step, for p = d = 10, spends its time in (a) the gossip kernel, which blocks along
- * the model dimension with register tiles of 16 rows and so runs its scalar tail over all agents,
+ * (Since docs/performance.md §4.3 the engine has passes 1 and 2 below, the gradients as a stream
+ * and the gossip over agents, with the same results; what this program still shows apart is the
+ * one parallel region per iteration, the stencil and the fused passes.)
+ * The engine's step before that, for p = d = 10, spent its time in (a) the gossip kernel, which
+ * blocked along the model dimension with register tiles of 16 rows and so runs its scalar tail over all agents,
  * with the 10 coordinates split 8 + 2 between the two threads, (b) one call chain per agent for the
  * gradient (grad_agent → tmx__problem_grad → rows_dot/rows_axpy clones → reg_grad) and (c) OpenMP
  * barriers. The prototype:
