@@ -57,11 +57,10 @@ static void cpu_vec_comb(const tmx_sim *s, void *dst, double a, const void *A, d
 }
 
 /* out ← the mean of the n workers' columns of X (out: p doubles). */
-static void cpu_cols_mean(const tmx_sim *s, const void *X, double *out)
+void tmx__cpu_cols_add(const tmx_sim *s, const void *X, int64_t cols, double *out)
 {
     int64_t p = s->p;
-    memset(out, 0, (size_t)p * sizeof *out);
-    for (int64_t i = 0; i < s->n; i++) {
+    for (int64_t i = 0; i < cols; i++) {
         if (s->f32) {
             const float *x = (const float *)X + i * p;
             for (int64_t k = 0; k < p; k++) out[k] += x[k];
@@ -70,6 +69,13 @@ static void cpu_cols_mean(const tmx_sim *s, const void *X, double *out)
             for (int64_t k = 0; k < p; k++) out[k] += x[k];
         }
     }
+}
+
+static void cpu_cols_mean(const tmx_sim *s, const void *X, double *out)
+{
+    int64_t p = s->p;
+    memset(out, 0, (size_t)p * sizeof *out);
+    tmx__cpu_cols_add(s, X, s->n, out);
     for (int64_t k = 0; k < p; k++) out[k] /= (double)s->n;
 }
 

@@ -51,12 +51,15 @@ static void compute_hashes(tmx_sim *s)
 {
     if (s->have_hashes) return;
     const tmx_dataset *D = s->D;
+    const tmx_partition *P = tmx__mpi_partition(s); /* the caller's: under MPI s->P may be renumbered */
     unsigned long c = crc32(0L, Z_NULL, 0);
-    c = crc_update(c, D->A, (size_t)D->m * (size_t)D->d * sizeof(double));
-    s->data_crc = crc_update(c, D->y, (size_t)D->m * sizeof(double));
+    if (!tmx__mpi_data_crc(s, &s->data_crc)) { /* under MPI a rank's shards alone: hashed by all ranks */
+        c = crc_update(c, D->A, (size_t)D->m * (size_t)D->d * sizeof(double));
+        s->data_crc = crc_update(c, D->y, (size_t)D->m * sizeof(double));
+    }
     c = crc32(0L, Z_NULL, 0);
-    c = crc_update(c, s->P->order, (size_t)s->P->m * sizeof(int64_t));
-    s->part_crc = crc_update(c, s->P->start, (size_t)(s->P->n + 1) * sizeof(int64_t));
+    c = crc_update(c, P->order, (size_t)P->m * sizeof(int64_t));
+    s->part_crc = crc_update(c, P->start, (size_t)(P->n + 1) * sizeof(int64_t));
     c = crc32(0L, Z_NULL, 0);
     for (int64_t q = 0; q < s->ncache; q++) {
         const tmx_csr *W = &s->Wcache[q];
@@ -155,7 +158,7 @@ static void build_header(tmx_sim *s, header *h)
     field(h, "eta", "%s", num(b, tp->eta));
     field(h, "undirected", "%d", tp->undirected);
     field(h, "mixing-matrices", "%08lx", s->topo_crc);
-    field(h, "samples", "%lld", (long long)s->D->m);
+    field(h, "samples", "%lld", (long long)s->P->m); /* = D->m, unless a rank holds its shards alone */
     field(h, "features", "%lld", (long long)s->D->d);
     field(h, "classes", "%lld", (long long)s->D->nclass);
     field(h, "data-content", "%08lx", s->data_crc);
@@ -360,6 +363,7 @@ static int get(FILE *f, void *p, size_t len, unsigned long *crc)
 tmx_status tmx_sim_save(tmx_sim *s, const char *path)
 {
     if (!s->mpi) return save_file(s, path);
+    compute_hashes(s); /* collective under MPI: before rank 0 alone builds the header */
     mpi_gathered = 0;
     tmx_status st = tmx__mpi_root(s) ? save_file(s, path) : TMX_OK;
     writer discard = {.ok = 0};
@@ -373,7 +377,11 @@ tmx_status tmx_sim_save(tmx_sim *s, const char *path)
 static tmx_status load_file(tmx_sim *s, const char *path);
 
 /* Under MPI every rank reads the file (its columns of the state) and returns the same status. */
-tmx_status tmx_sim_load(tmx_sim *s, const char *path) { return tmx__mpi_agree(s, load_file(s, path)); }
+tmx_status tmx_sim_load(tmx_sim *s, const char *path)
+{
+    if (s->mpi) compute_hashes(s); /* collective: before a rank may fail alone */
+    return tmx__mpi_agree(s, load_file(s, path));
+}
 
 static tmx_status load_file(tmx_sim *s, const char *path)
 {

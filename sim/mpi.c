@@ -2,12 +2,16 @@
  *
  * R ranks hold contiguous blocks of the N nodes' columns, [lo_r, lo_{r+1}) with lo_r = ⌊rN/R⌋. Every
  * rank keeps what is O(N) or smaller and cheap to recompute — the mixing matrices, the clock, SGP's
- * weights, the counters, the data — and advances it redundantly: the clock's draws are counter-based,
- * so every rank agrees without a message. What is O(pN) is split: each rank allocates its columns
- * plus the halo columns its rows of W^(k) read, and before each gossip receives exactly those
- * columns (the cut of W): a distributed graph with neighbour collectives per cached matrix, the
- * step's own pattern for random topologies. The product then runs the CPU backend's kernel over the
- * local rows of W, whose columns are renumbered into [local | halo].
+ * weights, the counters, the partition — and advances it redundantly: the clock's draws are
+ * counter-based, so every rank agrees without a message. What is O(pN) is split: each rank
+ * allocates its columns plus the halo columns its rows of W^(k) read, and before each gossip
+ * receives exactly those columns (the cut of W): a distributed graph with neighbour collectives per
+ * cached matrix, the step's own pattern for random topologies, started without waiting; the rows
+ * that read local columns alone are computed while the halo travels, then the others. The product
+ * runs the CPU backend's kernel over the local rows of W, whose columns are renumbered into
+ * [local | halo]. The data: the CLI gives each rank its agents' shards alone (its samples, in the
+ * partition's order), read through a renumbered partition; the checkpoints hash the whole dataset
+ * from the ranks' rows.
  *
  * The log equals the one-process log byte for byte: every global sum keeps the one-process order
  * through an ordered chain — rank r receives the partial sums of ranks < r, adds its columns in
@@ -20,16 +24,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sim_mpi.h"
 
 #if TMX_HAVE_MPI
 #include <mpi.h>
+#include <zlib.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-enum { TAG_CHAIN = 71, TAG_HALO = 72, TAG_CKPT = 73 };
+enum { TAG_CHAIN = 71, TAG_HALO = 72, TAG_CKPT = 74 }; /* TAG_HALO + 1: a second exchange in flight */
 
 typedef struct plan {
     tmx_csr Wl;        /* this rank's rows, columns renumbered: local j − col0, halo ncols + slot */
@@ -40,6 +46,10 @@ typedef struct plan {
     int64_t nsend;
     MPI_Comm graph;    /* static topologies: the distributed graph, made at the first exchange */
     int have_graph;
+    /* the local rows as runs [runs[2q], runs[2q+1]): the first nin runs read local columns alone
+     * (computed while the halo travels), the other nbd read the halo too */
+    int64_t *runs;
+    int64_t nin, nbd, rows_in;
 } plan;
 
 struct tmx__mpi {
@@ -56,14 +66,45 @@ struct tmx__mpi {
     double *dbuf;       /* p + 2 doubles: chains */
     double *seg;        /* the statistics' segments (2 per segment) */
     int64_t nseg;
-    void *sendbuf;      /* packed columns */
-    size_t sendcap;
+    void *sendbuf;      /* packed columns: two exchanges' (in and g) */
+    size_t sendcap;     /* bytes of one exchange's half */
     MPI_Datatype col;   /* one column of the state */
     double sent, halo_sent; /* bytes this rank sent: all messages, and the gossip's columns alone */
+    /* A rank's shards (the caller's D holds the rows of this rank's agents' shards, in the
+     * partition's order): Ploc renumbers them for the gradients and the loss, which read
+     * P->order + P->start[i] for this rank's agents i alone. Its starts are the caller's less r0,
+     * clamped to [0, D->m] (the other agents' shards empty); its order is the identity over D's
+     * rows; its m stays the whole dataset's (accuracy's denominator). Pg: the caller's partition,
+     * which the checkpoints hash. */
+    int sharded, any_sharded; /* this rank; some rank (then the data's hash is collective) */
+    int overlap; /* the gossip's local rows while the halo travels: -1 when it is large enough, 0 never, 1 always */
+    tmx_partition Ploc;
+    const tmx_partition *Pg;
 };
 
 static int g_started, g_rank, g_size = 1, g_collective = 1;
 static MPI_Comm g_exit_comm; /* the exit's barrier alone: it cannot match another collective */
+static FILE *g_held;         /* tmx_sim_mpi_quiet: this rank's stderr, held back */
+static int g_stderr = -1;    /* and the real one */
+
+/* A failure that is this rank's alone: the first line it wrote to stderr reaches the real one as
+ * "topomix sim: rank k of R: MESSAGE" (the program's own prefix moved in front). */
+static void release_held(void)
+{
+    if (!g_held || g_stderr < 0) return;
+    fflush(stderr);
+    rewind(g_held);
+    char line[1024];
+    if (fgets(line, sizeof line, g_held)) {
+        const char *msg = line, *pre = "topomix sim: ";
+        if (strncmp(msg, pre, strlen(pre)) == 0) msg += strlen(pre);
+        size_t len = strcspn(msg, "\n");
+        char out[1200];
+        int w = snprintf(out, sizeof out, "topomix sim: rank %d of %d: %.*s\n", g_rank, g_size, (int)len, msg);
+        if (w > 0 && write(g_stderr, out, (size_t)w < sizeof out ? (size_t)w : sizeof out - 1) < 0) { /* nothing left to tell */
+        }
+    }
+}
 
 /* ---- the process: start, agreement, end ------------------------------------------------------- */
 
@@ -88,7 +129,10 @@ static void on_exit_mpi(int code, void *arg)
                 if (!done) nanosleep(&(struct timespec){0, 1000000}, NULL);
             }
         }
-        if (!done) MPI_Abort(MPI_COMM_WORLD, code);
+        if (!done) {
+            release_held();
+            MPI_Abort(MPI_COMM_WORLD, code);
+        }
     } else {
         MPI_Barrier(g_exit_comm); /* a normal end: every rank gets here */
     }
@@ -110,6 +154,21 @@ int tmx_sim_mpi_start(void)
 }
 
 int tmx_sim_mpi_rank(void) { return g_rank; }
+
+void tmx_sim_mpi_quiet(void)
+{
+    if (!g_started || g_rank == 0) return;
+    fflush(stdout);
+    fflush(stderr);
+    if (!freopen("/dev/null", "w", stdout)) return;
+    g_held = tmpfile();
+    g_stderr = g_held ? dup(STDERR_FILENO) : -1;
+    if (g_stderr < 0 || dup2(fileno(g_held), STDERR_FILENO) < 0) { /* then nothing is held: silence */
+        if (g_stderr >= 0) close(g_stderr);
+        g_stderr = -1;
+        if (!freopen("/dev/null", "w", stderr)) return;
+    }
+}
 
 void tmx_sim_mpi_collective(int on) { g_collective = on != 0; }
 
@@ -221,15 +280,7 @@ static void mpi_cols_mean(const tmx_sim *s, const void *X, double *out)
     int64_t p = s->p;
     if (M->rank == 0) memset(out, 0, (size_t)p * sizeof *out);
     chain_recv(M, out, (int)p, MPI_DOUBLE);
-    for (int64_t i = 0; i < M->nw; i++) {
-        if (s->f32) {
-            const float *x = (const float *)X + i * p;
-            for (int64_t k = 0; k < p; k++) out[k] += x[k];
-        } else {
-            const double *x = (const double *)X + i * p;
-            for (int64_t k = 0; k < p; k++) out[k] += x[k];
-        }
-    }
+    tmx__cpu_cols_add(s, X, M->nw, out); /* this rank's workers, in column order */
     chain_send(M, out, (int)p, MPI_DOUBLE, (size_t)p * 8);
     if (M->rank == M->size - 1)
         for (int64_t k = 0; k < p; k++) out[k] /= (double)s->n;
@@ -314,6 +365,7 @@ static void plan_free(plan *pl)
     tmx_csr_destroy(&pl->Wl);
     free(pl->src);
     free(pl->sendcols);
+    free(pl->runs);
     if (pl->have_graph) MPI_Comm_free(&pl->graph);
     memset(pl, 0, sizeof *pl);
 }
@@ -377,6 +429,29 @@ static tmx_status plan_build(tmx_sim *s, const tmx_csr *W, plan *pl)
         }
         pl->Wl.val[e - e0] = W->val[e];
     }
+    /* the rows' runs, interior ones first */
+    if (!(pl->runs = malloc((size_t)(2 * s->ncols + 2) * sizeof *pl->runs))) {
+        free(halo);
+        plan_free(pl);
+        return tmx__error(TMX_ENOMEM, "sim: out of memory for the MPI exchange plan");
+    }
+    for (int pass = 0; pass < 2; pass++) /* 0: interior runs, 1: boundary runs */
+        for (int64_t i = 0; i < s->ncols;) {
+            int64_t i0 = i;
+            int bd = 0;
+            for (int64_t e = pl->Wl.rowptr[i]; e < pl->Wl.rowptr[i + 1]; e++) bd |= pl->Wl.col[e] >= s->ncols;
+            for (i++; i < s->ncols; i++) {
+                int b = 0;
+                for (int64_t e = pl->Wl.rowptr[i]; e < pl->Wl.rowptr[i + 1]; e++) b |= pl->Wl.col[e] >= s->ncols;
+                if (b != bd) break;
+            }
+            if (bd != pass) continue;
+            int64_t q = pl->nin + pl->nbd;
+            pl->runs[2 * q] = i0;
+            pl->runs[2 * q + 1] = i;
+            if (pass) pl->nbd++;
+            else pl->nin++, pl->rows_in += i - i0;
+        }
     /* receives: the halo grouped by owner */
     int *cnt = calloc((size_t)R, sizeof *cnt);
     if (!cnt) {
@@ -423,7 +498,7 @@ static tmx_status plan_build(tmx_sim *s, const tmx_csr *W, plan *pl)
     free(cnt);
     size_t need = (size_t)ns * (size_t)s->p * s->esz;
     if (need > M->sendcap) {
-        void *b = realloc(M->sendbuf, need);
+        void *b = realloc(M->sendbuf, 2 * need);
         if (!b) {
             plan_free(pl);
             return tmx__error(TMX_ENOMEM, "sim: out of memory for the MPI send buffer");
@@ -455,14 +530,22 @@ static tmx_status grow(tmx_sim *s, int64_t hcap)
     return TMX_OK;
 }
 
-/* Fills the halo columns of buffer `buf` from their owners. */
-static void exchange(tmx_sim *s, plan *pl, const void *buf, int random)
+/* An exchange in flight: its requests. */
+typedef struct xfer {
+    MPI_Request req[2 * 64], *rq;
+    int nreq;
+} xfer;
+
+/* Starts filling the halo columns of buffer `buf` from their owners (slot: which half of the send
+ * buffer packs its columns, so that two exchanges may be in flight). */
+static void exchange_start(tmx_sim *s, plan *pl, const void *buf, int random, int slot, xfer *x)
 {
     tmx__mpi *M = s->mpi;
     size_t cb = (size_t)s->p * s->esz;
-    char *base = (char *)(uintptr_t)buf, *sb = M->sendbuf;
+    char *base = (char *)(uintptr_t)buf, *sb = (char *)M->sendbuf + (size_t)slot * M->sendcap;
     for (int64_t q = 0; q < pl->nsend; q++) memcpy(sb + (size_t)q * cb, base + (size_t)pl->sendcols[q] * cb, cb);
     char *halo = base + (size_t)s->ncols * cb;
+    x->rq = x->req;
     if (!random) {
         if (!pl->have_graph) {
             /* Open MPI declares MPI_UNWEIGHTED an array of size 0, which GCC's -Wstringop-overread
@@ -472,22 +555,38 @@ static void exchange(tmx_sim *s, plan *pl, const void *buf, int random)
                                            MPI_INFO_NULL, 0, &pl->graph);
             pl->have_graph = 1;
         }
-        MPI_Neighbor_alltoallv(sb, pl->scount, pl->sdisp, M->col, halo, pl->rcount, pl->rdisp, M->col, pl->graph);
+        x->nreq = 1;
+        MPI_Ineighbor_alltoallv(sb, pl->scount, pl->sdisp, M->col, halo, pl->rcount, pl->rdisp, M->col, pl->graph,
+                                x->rq);
     } else {
-        MPI_Request req[2 * 64], *rq = req;
-        int nreq = pl->nsrc + pl->ndst;
-        if (nreq > 2 * 64 && !(rq = malloc((size_t)nreq * sizeof *rq))) MPI_Abort(M->comm, 1);
+        x->nreq = pl->nsrc + pl->ndst;
+        if (x->nreq > 2 * 64 && !(x->rq = malloc((size_t)x->nreq * sizeof *x->rq))) MPI_Abort(M->comm, 1);
         for (int q = 0; q < pl->nsrc; q++)
-            MPI_Irecv(halo + (size_t)pl->rdisp[q] * cb, pl->rcount[q], M->col, pl->src[q], TAG_HALO, M->comm, &rq[q]);
+            MPI_Irecv(halo + (size_t)pl->rdisp[q] * cb, pl->rcount[q], M->col, pl->src[q], TAG_HALO + slot, M->comm,
+                      &x->rq[q]);
         for (int q = 0; q < pl->ndst; q++)
-            MPI_Isend(sb + (size_t)pl->sdisp[q] * cb, pl->scount[q], M->col, pl->dst[q], TAG_HALO, M->comm,
-                      &rq[pl->nsrc + q]);
-        MPI_Waitall(nreq, rq, MPI_STATUSES_IGNORE);
-        if (rq != req) free(rq);
+            MPI_Isend(sb + (size_t)pl->sdisp[q] * cb, pl->scount[q], M->col, pl->dst[q], TAG_HALO + slot, M->comm,
+                      &x->rq[pl->nsrc + q]);
     }
     double bytes = (double)pl->nsend * (double)cb;
     M->sent += bytes;
     M->halo_sent += bytes;
+}
+
+static void exchange_wait(xfer *x)
+{
+    MPI_Waitall(x->nreq, x->rq, MPI_STATUSES_IGNORE);
+    if (x->rq != x->req) free(x->rq);
+    x->nreq = 0;
+}
+
+/* Lets the exchanges in flight progress (Open MPI moves a message only inside its calls). */
+static void exchange_poke(xfer *x, int nx)
+{
+    for (int k = 0; k < nx; k++) {
+        int done;
+        if (x[k].nreq) MPI_Testall(x[k].nreq, x[k].rq, &done, MPI_STATUSES_IGNORE);
+    }
 }
 
 tmx_status tmx__mpi_prestep(tmx_sim *s)
@@ -571,26 +670,73 @@ static plan *plan_of(tmx_sim *s, const tmx_csr *W, int *random)
     return &M->rnd;
 }
 
+/* The rows of W's local part in [i0, i1): the CPU kernel over them (out's columns from i0 on). */
+static double mix_run(tmx_sim *s, const tmx_csr *Wl, int64_t i0, int64_t i1, const void *in, const void *g,
+                      double gamma, void *out)
+{
+    size_t cb = (size_t)s->p * s->esz;
+    tmx_csr part = {.n = i1 - i0, .nnz = Wl->rowptr[i1] - Wl->rowptr[i0], .rowptr = Wl->rowptr + i0, .col = Wl->col,
+                    .val = Wl->val};
+    int64_t nw = s->mpi->nw - i0;
+    mix_stats loc;
+    /* rowptr keeps its offsets into col and val: the kernel reads entries rowptr[i] .. rowptr[i+1] */
+    tmx__cpu_mix_range(s, &part, in, g, gamma, (char *)out + (size_t)i0 * cb, i1 - i0, nw < 0 ? 0 : nw, &loc);
+    return loc.sumsq;
+}
+
+/* The gossip over this rank's rows. With rows that read local columns alone, the halo's exchange
+ * starts, those rows are computed while it travels, then the rows that read the halo: each row's
+ * terms in the same order as one process's, so the output is the same bit for bit. */
 static void mpi_mix_axpy(const tmx_sim *cs, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
                          mix_stats *st)
 {
     tmx_sim *s = (tmx_sim *)(uintptr_t)cs; /* the plans and counters live in s->mpi */
     tmx__mpi *M = s->mpi;
-    const tmx_csr *Wl = NULL;
-    if (W) {
+    double sumsq = 0.0;
+    if (!W) {
+        mix_stats loc;
+        tmx__cpu_mix_range(s, NULL, in, g, gamma, out, s->ncols, M->nw, &loc);
+        sumsq = loc.sumsq;
+    } else {
         int random;
         plan *pl = plan_of(s, W, &random);
-        exchange(s, pl, in, random);
-        if (g) exchange(s, pl, g, random);
-        Wl = &pl->Wl;
+        xfer x[2] = {{.nreq = 0}, {.nreq = 0}};
+        exchange_start(s, pl, in, random, 0, &x[0]);
+        if (g) exchange_start(s, pl, g, random, 1, &x[1]);
+        /* Worth it for a few runs (a ring, a banded graph; many short ones, as a random matching's,
+         * would cost more in kernel calls than it hides) and a halo of 64 KiB or more: smaller ones
+         * travel eagerly, delivered by the time the exchange starts, and on this machine (two
+         * shared cores) the pieces and tests cost about 10% of a step with a tiny halo
+         * (tests/bench/bench_mpi.sh) */
+        int worth = pl->rows_in > 0 && pl->nin + pl->nbd <= 64 &&
+                    (M->overlap == 1 || (M->overlap < 0 && (double)pl->nhalo * (double)s->p * (double)s->esz >= 65536.0));
+        if (worth) {
+            /* in about 4 pieces, testing the exchange between them: Open MPI moves a large message
+             * (a rendezvous) only inside its calls */
+            int64_t piece = (pl->rows_in + 3) / 4;
+            for (int64_t q = 0; q < pl->nin; q++)
+                for (int64_t i0 = pl->runs[2 * q]; i0 < pl->runs[2 * q + 1]; i0 += piece) {
+                    int64_t i1 = i0 + piece < pl->runs[2 * q + 1] ? i0 + piece : pl->runs[2 * q + 1];
+                    sumsq += mix_run(s, &pl->Wl, i0, i1, in, g, gamma, out);
+                    exchange_poke(x, 2);
+                }
+            exchange_wait(&x[0]);
+            if (g) exchange_wait(&x[1]);
+            for (int64_t q = pl->nin; q < pl->nin + pl->nbd; q++)
+                sumsq += mix_run(s, &pl->Wl, pl->runs[2 * q], pl->runs[2 * q + 1], in, g, gamma, out);
+        } else {
+            exchange_wait(&x[0]);
+            if (g) exchange_wait(&x[1]);
+            mix_stats loc;
+            tmx__cpu_mix_range(s, &pl->Wl, in, g, gamma, out, s->ncols, M->nw, &loc);
+            sumsq = loc.sumsq;
+        }
     }
-    mix_stats loc;
-    tmx__cpu_mix_range(s, Wl, in, g, gamma, out, s->ncols, M->nw, &loc);
     if (s->cfg.control != TMX_CONTROL_NONE) {
         exact_stats(s, out, st);
     } else { /* the sum of squares serves the divergence check alone: any order */
         st->consensus = NAN;
-        MPI_Allreduce(&loc.sumsq, &st->sumsq, 1, MPI_DOUBLE, MPI_SUM, M->comm);
+        MPI_Allreduce(&sumsq, &st->sumsq, 1, MPI_DOUBLE, MPI_SUM, M->comm);
         M->sent += 8.0;
     }
 }
@@ -623,12 +769,35 @@ tmx_status tmx__mpi_attach(tmx_sim *s)
     M->size = g_size;
     M->rnd_iter = -1;
     M->col = MPI_DATATYPE_NULL;
+    const char *ov = getenv("TOPOMIX_MPI_OVERLAP"); /* 0 or 1 force it (tests, benchmarks) */
+    M->overlap = ov && strcmp(ov, "0") == 0 ? 0 : ov && strcmp(ov, "1") == 0 ? 1 : -1;
     for (int r = 0; r <= g_size; r++) M->lo[r] = (int64_t)r * s->N / g_size;
     s->col0 = M->lo[g_rank];
     s->ncols = M->lo[g_rank + 1] - s->col0;
     int64_t nw = s->n - s->col0;
     M->nw = nw < 0 ? 0 : nw > s->ncols ? s->ncols : nw;
     s->mpi = M;
+    const tmx_partition *P = s->P;
+    int mine = s->D->m != P->m;
+    MPI_Allreduce(&mine, &M->any_sharded, 1, MPI_INT, MPI_MAX, M->comm);
+    if (!mine) return TMX_OK; /* the whole dataset, as in one process */
+    int64_t a0 = s->col0 < s->n ? s->col0 : s->n, r0 = P->start[a0], r1 = P->start[a0 + M->nw];
+    if (s->D->m != r1 - r0)
+        return tmx__error(TMX_EINVAL, "sim: rank %d holds %lld samples, neither the whole dataset's %lld nor its agents' %lld",
+                          M->rank, (long long)s->D->m, (long long)P->m, (long long)(r1 - r0));
+    M->Ploc.n = P->n;
+    M->Ploc.m = P->m;
+    M->Ploc.start = malloc((size_t)(P->n + 1) * sizeof *M->Ploc.start);
+    M->Ploc.order = malloc((size_t)(r1 - r0 + 1) * sizeof *M->Ploc.order);
+    if (!M->Ploc.start || !M->Ploc.order) return tmx__error(TMX_ENOMEM, "sim: out of memory");
+    for (int64_t i = 0; i <= P->n; i++) {
+        int64_t v = P->start[i] - r0;
+        M->Ploc.start[i] = v < 0 ? 0 : v > r1 - r0 ? r1 - r0 : v;
+    }
+    for (int64_t j = 0; j < r1 - r0; j++) M->Ploc.order[j] = j;
+    M->sharded = 1;
+    M->Pg = P;
+    s->P = &M->Ploc;
     return TMX_OK;
 }
 
@@ -683,8 +852,85 @@ void tmx__mpi_free(tmx_sim *s)
     free(M->dbuf);
     free(M->seg);
     free(M->sendbuf);
+    if (M->sharded) s->P = M->Pg;
+    tmx_partition_destroy(&M->Ploc);
     free(M);
     s->mpi = NULL;
+}
+
+/* ---- data: what a rank holds, and the whole dataset's hash ------------------------------------ */
+
+const tmx_partition *tmx__mpi_partition(const tmx_sim *s) { return s->mpi && s->mpi->sharded ? s->mpi->Pg : s->P; }
+
+/* The CRC-32 of A's m rows then y's m labels, the whole dataset's bytes, from the ranks' rows: each
+ * rank hashes its rows one by one, rank 0 receives the hashes in rank order — the order of the
+ * partition's samples — and chains them in the samples' order (zlib's crc32_combine). */
+int tmx__mpi_data_crc(tmx_sim *s, unsigned long *crc)
+{
+    tmx__mpi *M = s->mpi;
+    if (!M || !M->any_sharded) return 0;
+    const tmx_partition *P = tmx__mpi_partition(s);
+    int64_t d = s->D->d, m = P->m, a0 = s->col0 < s->n ? s->col0 : s->n, r0 = P->start[a0];
+    int64_t ml = P->start[a0 + M->nw] - r0; /* this rank's samples, in the partition's order */
+    unsigned *mine = malloc((size_t)(2 * ml + 2) * sizeof *mine), *all = NULL;
+    int *cnt = malloc((size_t)M->size * sizeof *cnt), *disp = malloc((size_t)M->size * sizeof *disp);
+    if (M->rank == 0) all = malloc((size_t)(4 * m + 2) * sizeof *all);
+    if (!mine || !cnt || !disp || (M->rank == 0 && !all)) MPI_Abort(M->comm, 1);
+    for (int64_t j = 0; j < ml; j++) {
+        int64_t row = M->sharded ? j : P->order[r0 + j]; /* a rank holding the whole dataset: in its order */
+        mine[2 * j] = (unsigned)crc32(0L, (const Bytef *)(s->D->A + row * d), (uInt)((size_t)d * sizeof(double)));
+        mine[2 * j + 1] = (unsigned)crc32(0L, (const Bytef *)(s->D->y + row), (uInt)sizeof(double));
+    }
+    for (int r = 0, at = 0; r < M->size; r++) {
+        int64_t b0 = M->lo[r] < s->n ? M->lo[r] : s->n, b1 = M->lo[r + 1] < s->n ? M->lo[r + 1] : s->n;
+        cnt[r] = (int)(2 * (P->start[b1] - P->start[b0]));
+        disp[r] = at;
+        at += cnt[r];
+    }
+    MPI_Gatherv(mine, (int)(2 * ml), MPI_UNSIGNED, all, cnt, disp, MPI_UNSIGNED, 0, M->comm);
+    if (M->rank != 0) M->sent += (double)ml * 8.0;
+    unsigned long c = crc32(0L, Z_NULL, 0);
+    if (M->rank == 0) {
+        unsigned *ca = all + 2 * m, *cy = all + 3 * m; /* the hashes in the samples' order */
+        for (int64_t k = 0; k < m; k++) {
+            ca[P->order[k]] = all[2 * k];
+            cy[P->order[k]] = all[2 * k + 1];
+        }
+        uLong opa = crc32_combine_gen((z_off_t)((size_t)d * sizeof(double))), opy = crc32_combine_gen((z_off_t)sizeof(double));
+        for (int64_t g = 0; g < m; g++) c = crc32_combine_op(c, ca[g], opa);
+        for (int64_t g = 0; g < m; g++) c = crc32_combine_op(c, cy[g], opy);
+    }
+    MPI_Bcast(&c, 1, MPI_UNSIGNED_LONG, 0, M->comm);
+    if (M->rank == 0) M->sent += 8.0 * (double)(M->size - 1);
+    free(mine);
+    free(cnt);
+    free(disp);
+    free(all);
+    *crc = c;
+    return 1;
+}
+
+double tmx_sim_mpi_data_bytes(const tmx_sim *s, double *least, double *whole)
+{
+    const tmx_dataset *D = s->D;
+    const tmx_partition *P = tmx__mpi_partition(s);
+    double mine = (double)D->m * (double)(D->d + 1) * 8.0 + (s->Af ? (double)D->m * (double)D->d * 4.0 : 0.0) +
+                  (double)(P->m + P->n + 1) * 8.0, most = mine, lo = mine;
+    if (s->mpi && s->mpi->sharded) mine += (double)(s->mpi->Ploc.start[P->n] + P->n + 1) * 8.0, most = lo = mine;
+    if (s->mpi) {
+        MPI_Allreduce(&mine, &most, 1, MPI_DOUBLE, MPI_MAX, s->mpi->comm);
+        MPI_Allreduce(&mine, &lo, 1, MPI_DOUBLE, MPI_MIN, s->mpi->comm);
+    }
+    if (least) *least = lo;
+    if (whole) *whole = (double)P->m * (double)(D->d + 1) * 8.0;
+    return most;
+}
+
+void tmx_sim_mpi_agents(int64_t n, int64_t aux, int64_t *first, int64_t *end)
+{
+    int64_t N = n + aux, lo = (int64_t)g_rank * N / g_size, hi = (int64_t)(g_rank + 1) * N / g_size;
+    *first = lo < n ? lo : n;
+    *end = hi < n ? hi : n;
 }
 
 /* ---- checkpoints -------------------------------------------------------------------------------- */
@@ -725,6 +971,7 @@ void tmx__mpi_gather_cols(tmx_sim *s, const void *buf, void (*put)(void *ctx, co
 
 int tmx_sim_mpi_start(void) { return 1; }
 int tmx_sim_mpi_rank(void) { return 0; }
+void tmx_sim_mpi_quiet(void) {}
 void tmx_sim_mpi_collective(int on) { (void)on; }
 tmx_status tmx_sim_mpi_agree(tmx_status st) { return st; }
 double tmx_sim_mpi_bytes(const tmx_sim *s, double *halo)
@@ -740,6 +987,27 @@ tmx_status tmx__mpi_attach(tmx_sim *s)
     return TMX_OK;
 }
 tmx_status tmx__mpi_setup(tmx_sim *s) { (void)s; return TMX_OK; }
+const tmx_partition *tmx__mpi_partition(const tmx_sim *s) { return s->P; }
+int tmx__mpi_data_crc(tmx_sim *s, unsigned long *crc)
+{
+    (void)s;
+    (void)crc;
+    return 0;
+}
+double tmx_sim_mpi_data_bytes(const tmx_sim *s, double *least, double *whole)
+{
+    double b = (double)s->D->m * (double)(s->D->d + 1) * 8.0 + (s->Af ? (double)s->D->m * (double)s->D->d * 4.0 : 0.0) +
+               (double)(s->P->m + s->P->n + 1) * 8.0;
+    if (least) *least = b;
+    if (whole) *whole = (double)s->P->m * (double)(s->D->d + 1) * 8.0;
+    return b;
+}
+void tmx_sim_mpi_agents(int64_t n, int64_t aux, int64_t *first, int64_t *end)
+{
+    (void)aux;
+    *first = 0;
+    *end = n;
+}
 tmx_status tmx__mpi_agree(tmx_sim *s, tmx_status st) { (void)s; return st; }
 tmx_status tmx__mpi_prestep(tmx_sim *s) { (void)s; return TMX_OK; }
 double tmx__mpi_loss(tmx_sim *s, int64_t *correct)

@@ -107,6 +107,8 @@ typedef struct tmx__backend {
 extern const tmx__backend tmx__cpu_backend;
 double tmx__cpu_event_update(tmx_sim *s, int64_t i, int64_t j, double gamma);
 void tmx__cpu_debias(tmx_sim *s, const void *X, void *Z, const double *w);
+/* out[k] += Σ_{i < cols} X[k, i], column by column in order (the column means' sums; MPI's chain). */
+void tmx__cpu_cols_add(const tmx_sim *s, const void *X, int64_t cols, double *out);
 /* The device backend (sim/device/device_backend.cpp), linked when TMX_HAVE_DEVICE; its device's
  * description ("thrust-omp on the host (2 threads)", the GPU's name), or the reason it has none. */
 extern const tmx__backend tmx__device_backend;

@@ -27,6 +27,11 @@ int tmx__mpi_root(const tmx_sim *s);
 /* Checkpoints: every rank's columns of a state buffer, in rank order, handed to put on rank 0 (the
  * other ranks send theirs); read: this rank's columns of a buffer stored p × N at the file's
  * position, which is left after the whole buffer. */
+/* The caller's partition (under MPI a rank holding its shards alone reads a renumbered one), and 1
+ * with the CRC-32 of the whole dataset (A's rows, then y) when this rank holds its shards alone
+ * (collective: every rank calls it), else 0 (hash s->D). */
+const tmx_partition *tmx__mpi_partition(const tmx_sim *s);
+int tmx__mpi_data_crc(tmx_sim *s, unsigned long *crc);
 void tmx__mpi_gather_cols(tmx_sim *s, const void *buf, void (*put)(void *ctx, const void *p, size_t bytes), void *ctx);
 
 /* ---- the CPU backend's pieces (backend_cpu.c) ---- */

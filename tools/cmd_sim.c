@@ -5,6 +5,8 @@
 #include "sim_log.h"
 #include <topomix/sim.h>
 
+#include "data/data_internal.h" /* a rank's shards alone */
+
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -146,6 +148,29 @@ static void usage(FILE *f)
             "SIGINT/SIGTERM flush the log and write a checkpoint (--checkpoint FILE, else topomix-sim.ckpt).\n"
             "Exit status: 0 ok, 1 runtime failure, 2 usage error, 3 NaN/Inf in the state (log kept),\n"
             "130/143 interrupted (checkpoint written).\n");
+}
+
+/* Under mpirun a rank holds its agents' shards alone (docs/definitions.md section 24): the partition
+ * is made from the whole dataset's labels, then the rank keeps (or generates) its agents' rows. */
+typedef struct shard_pick {
+    int64_t n, aux;
+    tmx_partition_kind kind;
+    double alpha;
+    uint64_t seed;
+    tmx_partition *P;
+} shard_pick;
+
+static tmx_status pick_shards(void *ctx, const tmx_dataset *labels, const int64_t **rows, int64_t *count)
+{
+    shard_pick *k = ctx;
+    tmx_status st = tmx_partition_make(labels, k->n, k->kind, k->alpha, k->seed, k->P);
+    if (st != TMX_OK) return st;
+    int64_t a0, a1;
+    tmx_sim_mpi_agents(k->n, k->aux, &a0, &a1);
+    *count = k->P->start[a1] - k->P->start[a0];
+    /* every sample on this rank (the others hold auxiliary nodes alone): the dataset as it is */
+    *rows = *count == k->P->m ? NULL : k->P->order + k->P->start[a0];
+    return TMX_OK;
 }
 
 static volatile sig_atomic_t stop_signal = 0;
@@ -325,7 +350,7 @@ int cmd_sim(int argc, char **argv)
     };
     /* under mpirun (docs/definitions.md section 24): MPI, and one voice, rank 0's; alone: nothing */
     int ranks = tmx_sim_mpi_start(), root = tmx_sim_mpi_rank() == 0;
-    if (!root && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))) return 1;
+    tmx_sim_mpi_quiet(); /* the other ranks: a failure of their own alone reaches stderr, as one line */
     cli_topo c;
     cli_topo_init(&c);
     tmx_sim_config cfg;
@@ -510,18 +535,22 @@ int cmd_sim(int argc, char **argv)
     tmx_partition_kind pk;
     double alpha = 0;
     if (tmx_partition_parse(partition, &pk, &alpha) != TMX_OK) cli_die_status(TMX_EINVAL);
-    if (data) {
-        st = tmx_libsvm_read_file(data, dim, mode, &D);
-    } else {
+    shard_pick pick = {.n = n, .aux = cfg.aux, .kind = pk, .alpha = alpha, .seed = c.par.seed, .P = &P};
+    if (!data) {
         sp.shards = n;
         if (have_dim) sp.d = dim;
         sp.seed = c.par.seed;
         sp.mode = mode;
         sp.nclass = classes;
-        st = tmx_data_synth(&sp, &D);
     }
+    if (ranks > 1) /* this rank's shards alone */
+        st = data ? tmx__libsvm_read_rows(data, dim, mode, pick_shards, &pick, &D)
+                  : tmx__synth_pick(&sp, pk == TMX_PART_LABEL_SKEW, pick_shards, &pick, &D);
+    else
+        st = data ? tmx_libsvm_read_file(data, dim, mode, &D) : tmx_data_synth(&sp, &D);
+    if (ranks > 1) st = tmx_sim_mpi_agree(st); /* a rank that cannot hold its shards: all refuse, rank 0 names it */
     if (st != TMX_OK) cli_die_status(st);
-    if ((st = tmx_partition_make(&D, n, pk, alpha, c.par.seed, &P)) != TMX_OK) cli_die_status(st);
+    if (ranks == 1 && (st = tmx_partition_make(&D, n, pk, alpha, c.par.seed, &P)) != TMX_OK) cli_die_status(st);
 
     /* topology over n + aux nodes */
     cli_topo tc = c;
@@ -617,6 +646,7 @@ int cmd_sim(int argc, char **argv)
     if (bar && rc == 0) fputc('\n', stderr);
     if (log.f) sim_log_close(&log);
     double halo_bytes = 0.0, rank_bytes = ranks > 1 ? tmx_sim_mpi_bytes(s, &halo_bytes) : 0.0; /* collective */
+    double data_least = 0.0, data_whole = 0.0, data_most = ranks > 1 ? tmx_sim_mpi_data_bytes(s, &data_least, &data_whole) : 0.0;
     if (rc == 0 && !quiet) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
@@ -634,8 +664,10 @@ int cmd_sim(int argc, char **argv)
         if (ranks > 1)
             fprintf(stderr,
                     "# mpi: %d ranks; bytes sent between ranks per iteration %.6g (model columns %.6g, reductions %.6g); "
-                    "the model's agent-to-agent bytes per iteration %.6g\n",
-                    ranks, rank_bytes / steps, halo_bytes / steps, (rank_bytes - halo_bytes) / steps, m.bytes_sent / steps);
+                    "the model's agent-to-agent bytes per iteration %.6g; data per rank %.6g to %.6g bytes (samples, "
+                    "labels, partitions; the whole dataset's samples and labels %.6g)\n",
+                    ranks, rank_bytes / steps, halo_bytes / steps, (rank_bytes - halo_bytes) / steps, m.bytes_sent / steps,
+                    data_least, data_most, data_whole);
     }
     free(slowdown);
     free(seed_log);

@@ -110,6 +110,44 @@ same easgd 3 "${BASE[@]}" --topology ring --algo easgd --period 3 --alpha 0.05
 same coop 3 "${BASE[@]}" --topology ring --algo coop --aux 2 --period 2
 same clock 2 "${BASE[@]}" --topology exp --algo dsgd --compute-time exp:0.1 --slow 3:4
 
+echo "# each rank holds its agents' shards alone (generated, or kept from the file), byte-identical logs"
+same shards-shuffle 3 "${BASE[@]}" --topology ring --algo dsgd --partition shuffle
+same shards-skew 2 "${BASE[@]}" --topology exp --algo dmsgd --partition label-skew:0.5 --hetero 1
+same shards-mlp-skew 3 "${BASE[@]}" --topology ring --algo dsgd --problem mlp --hidden 5 --partition label-skew:0.3
+same shards-f32-shuffle 3 "${BASE[@]}" --topology ring --algo gt --precision f32 --partition shuffle
+same shards-coop-aux 3 -n 4 --dim 13 --samples 20 --iters 12 --log-every 3 --batch 4 --quiet --topology ring --algo coop --aux 5 --period 2
+"$TOPOMIX" data gen -n 3 --samples 9 --dim 11 --seed 5 -o gen.svm
+# a sparse file: every other feature of gen.svm's rows dropped, and a class problem's labels
+awk '{ printf "%s", $1; for (i = 2; i <= NF; i += 2) printf " %s", $i; printf "\n" }' gen.svm >sparse.svm
+awk '{ $1 = (NR % 3) * 2 + 1; print }' gen.svm >classes.svm
+same svm-contiguous 2 -n 7 --data gen.svm --iters 12 --log-every 3 --batch 4 --quiet --topology ring --algo dsgd
+same svm-shuffle 3 -n 7 --data sparse.svm --iters 12 --log-every 3 --batch 4 --quiet --topology exp --algo dpsgd --partition shuffle
+same svm-skew-mlp 3 -n 5 --data classes.svm --iters 12 --log-every 3 --batch full --quiet --topology ring --algo gt --problem mlp --hidden 4 --partition label-skew:0.5
+# memory: with R = 3 every rank reports less data than the whole dataset holds
+mpi 3 -n 30 --dim 50 --samples 100 --iters 2 --topology ring --partition shuffle --log /dev/null >mem3.out 2>mem3.err
+read -r least most whole < <(sed -n 's/.*data per rank \([0-9.e+]*\) to \([0-9.e+]*\) bytes.*whole dataset.s samples and labels \([0-9.e+]*\))$/\1 \2 \3/p' mem3.err)
+# 3000 samples of 50 features and a label: 1224000 bytes; a rank: its 1000 of them (408000), the
+# partition (3000 + 31 indices) and its renumbered copy (1000 + 31): 440496 bytes
+if [ "${whole:-}" = 1.224e+06 ] && [ "${most:-}" = 440496 ] && [ "${least:-}" = 440496 ]; then
+    ok "R = 3: each rank holds 440496 bytes of data, a third of the samples, against 1224000 for the whole set"
+else not_ok "data per rank" "$(grep mpi: mem3.err)"; fi
+
+echo "# the gossip's local rows computed while the halo travels (rows of both kinds; p >= 64 and p < 64)"
+# small halos here: TOPOMIX_MPI_OVERLAP=1 overlaps whatever their size (by itself from 64 KiB on)
+OV=(-n 12 --samples 20 --iters 12 --log-every 3 --batch 4 --quiet)
+export TOPOMIX_MPI_OVERLAP=1
+same overlap-ring-p100 2 "${OV[@]}" --dim 100 --topology ring --algo dsgd
+same overlap-gt-p100 3 "${OV[@]}" --dim 100 --topology ring --algo gt
+same overlap-matching 2 "${OV[@]}" --dim 70 --topology matching --algo dmsgd
+same overlap-control 2 "${OV[@]}" --dim 100 --topology ring --algo dsgd --consensus-target const:0.2
+same overlap-p10 3 "${OV[@]}" --dim 10 --topology ring --algo dmsgd
+unset TOPOMIX_MPI_OVERLAP
+# a halo of 2 columns of 5000 doubles per rank (80 KB): overlapped by itself
+same overlap-auto 2 -n 6 --dim 5000 --samples 4 --iters 4 --log-every 2 --batch 2 --quiet --topology ring --algo dsgd
+TOPOMIX_MPI_OVERLAP=0 mpi 2 "${OV[@]}" --dim 100 --topology ring --algo dsgd --log overlap-off.csv >ovoff.out 2>&1
+if cmp -s overlap-ring-p100.1.csv overlap-off.csv; then ok "TOPOMIX_MPI_OVERLAP=0 (exchange, then every row): the same log"
+else not_ok "the log without overlap differs" "$(head -3 ovoff.out)"; fi
+
 echo "# checkpoints: written with R = 2, resumed with R = 3 and with one process"
 CK=(-n 7 --dim 13 --samples 20 --log-every 3 --batch 4 --quiet --topology onepeer-exp --algo dmsgd)
 "$TOPOMIX" sim "${CK[@]}" --iters 12 --log full.csv
@@ -131,6 +169,27 @@ mpi 2 "${CK[@]}" --iters 12 --resume one6.ckpt --log r23.csv --checkpoint r23.ck
 if cmp -s full.csv r23.csv && cmp -s one12.ckpt r23.ckpt; then
     ok "a one-process checkpoint resumed with 2 ranks: log and final checkpoint equal the uninterrupted run's"
 else not_ok "one process -> 2 ranks differs" "$(head -3 ck23.out)"; fi
+
+echo "# checkpoints of a rank's shards: the header hashes the whole dataset, as one process's"
+SK=(-n 7 --data sparse.svm --log-every 3 --batch 4 --quiet --topology ring --algo dsgd --partition shuffle)
+"$TOPOMIX" sim "${SK[@]}" --iters 12 --log skfull.csv
+"$TOPOMIX" sim "${SK[@]}" --iters 6 --log /dev/null --checkpoint sk1.ckpt --checkpoint-every 6
+mpi 3 "${SK[@]}" --iters 6 --log skhalf.csv --checkpoint sk3.ckpt --checkpoint-every 6 >sk3.out 2>&1
+cp skhalf.csv sk2.csv
+mpi 2 "${SK[@]}" --iters 12 --resume sk3.ckpt --log sk2.csv >sk2.out 2>&1
+if cmp -s sk1.ckpt sk3.ckpt && cmp -s skfull.csv sk2.csv; then
+    ok "shards of a shuffled file: the 3-rank checkpoint equals one process's; resumed with 2 ranks, the same log"
+else not_ok "sharded checkpoint" "$(head -3 sk3.out)" "$(head -3 sk2.out)"; fi
+# rank 0 holds both agents (the whole dataset), rank 1 auxiliary nodes alone (no sample)
+AX=(-n 2 --aux 5 --dim 13 --samples 20 --log-every 3 --batch 4 --quiet --topology ring --algo coop --period 2)
+"$TOPOMIX" sim "${AX[@]}" --iters 6 --log /dev/null --checkpoint ax1.ckpt --checkpoint-every 6
+mpi 2 "${AX[@]}" --iters 6 --log /dev/null --checkpoint ax2.ckpt --checkpoint-every 6 >ax2.out 2>&1
+if cmp -s ax1.ckpt ax2.ckpt; then ok "a rank with every sample beside one with none: the checkpoint equals one process's"
+else not_ok "checkpoint with a sample-less rank" "$(head -3 ax2.out)"; fi
+mpi 2 -n 7 --data gen.svm --log-every 3 --batch 4 --quiet --topology ring --algo dsgd --partition shuffle --iters 12 \
+    --resume sk3.ckpt --log /dev/null >skbad.out 2>skbad.err
+if [ $? -eq 2 ] && grep -q 'data-content' skbad.err; then ok "another file's shards: the resume is refused, naming data-content"
+else not_ok "resume on other data" "$(head -3 skbad.err)"; fi
 
 echo "# refusals: one line from rank 0, exit 2, no hang"
 # refuse NAME REGEX R ARGS... : mpirun exits 2 and stderr holds our line exactly once
@@ -160,6 +219,21 @@ if [ $rc -eq 2 ] && [ "$(grep -c '^topomix sim:' mem.err)" -eq 1 ] && grep -q '^
 else
     not_ok "memory refusal: rc $rc" "$(head -3 mem.err)"
 fi
+# failures before start-up on one rank alone: its message reaches the user as one line
+timeout 90 mpirun -np 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then export TOPOMIX_MEMORY_LIMIT=1M; fi; exec "$0" "$@"' \
+    "$TOPOMIX" sim -n 4 --dim 3000 --samples 100 --iters 2 --topology ring --log /dev/null >pre.out 2>pre.err
+rc=$?
+if [ $rc -eq 2 ] && [ "$(grep -c '^topomix sim:' pre.err)" -eq 1 ] && grep -q '^topomix sim: rank 1 of 2: data_synth: .*needs' pre.err; then
+    ok "a rank that cannot hold its shards: every rank refuses, rank 0 prints rank 1's one line, exit 2"
+else not_ok "shard memory refusal: rc $rc" "$(head -3 pre.err)"; fi
+# rank 1 alone cannot read the topology (a file the other rank reads): it aborts the job, saying why
+timeout 90 mpirun -np 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then set -- "$@" --topology file:missing.mtx; fi; exec "$0" "$@"' \
+    "$TOPOMIX" sim -n 5 --dim 13 --samples 10 --iters 2 --topology "file:$DATA/ring5.mtx" --log /dev/null >pre2.out 2>pre2.err
+rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$(grep -c '^topomix sim:' pre2.err)" -eq 1 ] &&
+    grep -q '^topomix sim: rank 1 of 2: .*missing.mtx' pre2.err; then
+    ok "a topology file one rank cannot read: the job ends (exit $rc) with that rank's one line"
+else not_ok "rank-local failure before start-up: rc $rc" "$(head -4 pre2.err)"; fi
 # a rank killed mid-run: mpirun ends the job with an error well before the timeout
 start=$(date +%s)
 timeout 60 mpirun -np 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then (sleep 2; kill -9 $$) & fi; exec "$0" "$@"' \

@@ -215,6 +215,10 @@ TMX_API tmx_status tmx_sim_checkpoint_writable(const char *path);
  * (a failure may be one rank's alone) and the exit status is not 0, by aborting every rank. */
 TMX_API int tmx_sim_mpi_start(void);
 TMX_API int tmx_sim_mpi_rank(void); /* 0 in one process */
+/* On ranks other than 0: stdout closed and stderr held back (rank 0 speaks for all); at an exit
+ * that fails on this rank alone (the others did not fail alike) its first line reaches the real
+ * stderr as "topomix sim: rank k of R: ...". Nothing in one process or on rank 0. */
+TMX_API void tmx_sim_mpi_quiet(void);
 /* 1 (the default): a failure exit is every rank's; 0: it may be this rank's alone (abort all). */
 TMX_API void tmx_sim_mpi_collective(int on);
 /* Collective: every rank passes its status; all get the first failing rank's, with its message. */
@@ -222,6 +226,13 @@ TMX_API tmx_status tmx_sim_mpi_agree(tmx_status st);
 /* Collective: the bytes every rank sent to another so far, summed (0 in one process); *halo, if not
  * NULL: of which the gossip's model columns. */
 TMX_API double tmx_sim_mpi_bytes(const tmx_sim *s, double *halo);
+/* The agents [*first, *end) of n (plus aux auxiliary nodes) on this rank (0, n in one process).
+ * Under MPI the dataset passed to tmx_sim_new may hold these agents' shards alone: the samples
+ * P->order[P->start[first] .. P->start[end]) in that order (D->m < P->m says so). */
+TMX_API void tmx_sim_mpi_agents(int64_t n, int64_t aux, int64_t *first, int64_t *end);
+/* Collective: the most bytes of data a rank holds (its samples and labels, their f32 copy, the
+ * partitions) and, if not NULL, the least (*least) and the whole dataset's samples and labels. */
+TMX_API double tmx_sim_mpi_data_bytes(const tmx_sim *s, double *least, double *whole);
 
 #ifdef __cplusplus
 }

@@ -34,4 +34,22 @@ void tmx__synth_model(const tmx_synth_params *p, const tmx__zig *Z, double *X);
 void tmx__synth_rows(const tmx_synth_params *p, const tmx__zig *Z, const double *X, int64_t begin, int64_t end,
                      double *A, double *y, double *mu);
 
+
+/* Datasets that hold some rows only (a rank's shards under MPI, docs/definitions.md §24): row j of
+ * D is sample rows[j] of the whole dataset, which is never held. */
+/* Rows rows[0..count) of the dataset tmx_data_synth(p) makes (rows NULL: all of them); features 0
+ * leaves D->A NULL (the labels alone, generated row by row through one row's scratch). */
+tmx_status tmx__synth_select(const tmx_synth_params *p, const int64_t *rows, int64_t count, int features,
+                             tmx_dataset *D);
+/* Picks the rows to keep, given the whole dataset's labels (labels->A is NULL): *rows[0..*count),
+ * or *rows NULL for every row in order; *rows stays the callee's and outlives the call. */
+typedef tmx_status (*tmx__pick_rows)(void *ctx, const tmx_dataset *labels, const int64_t **rows, int64_t *count);
+/* tmx_data_synth, keeping the rows that pick chooses (*rows NULL: all of them, in order) given the
+ * whole dataset's labels (labels 0: zeros, for a pick that reads m alone). */
+tmx_status tmx__synth_pick(const tmx_synth_params *p, int labels, tmx__pick_rows pick, void *ctx, tmx_dataset *D);
+/* tmx_libsvm_read_file, keeping the dense rows that pick chooses once every sample is read (and the
+ * labels are mapped over all of them): the sparse nonzeros of the whole file are held meanwhile. */
+tmx_status tmx__libsvm_read_rows(const char *path, int64_t dim, tmx_label_mode mode, tmx__pick_rows pick, void *ctx,
+                                 tmx_dataset *D);
+
 #endif

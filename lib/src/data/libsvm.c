@@ -418,26 +418,23 @@ static tmx_status map_labels(double *y, int64_t m, tmx_label_mode mode, int64_t 
     return TMX_OK;
 }
 
-tmx_status tmx_libsvm_read(FILE *f, int64_t dim, tmx_label_mode mode, tmx_dataset *D)
+/* The read: the sparse rows into *s, d into *d. */
+static tmx_status read_sparse(FILE *f, int64_t dim, tmx_label_mode mode, sparse_rows *s, int64_t *d)
 {
     tmx_status st = TMX_OK;
-    sparse_rows s = {0};
     char *line = NULL;
     size_t cap = 0;
     long lineno = 0;
     int64_t dmax = 0;
-    double *A = NULL;
 
-    if (!D) return tmx__error(TMX_EINVAL, "libsvm_read: D is NULL");
-    tmx_dataset_destroy(D);
     if (!f) return tmx__error(TMX_EINVAL, "libsvm_read: stream is NULL");
     if (dim < 0) return tmx__error(TMX_EINVAL, "libsvm_read: dim must be >= 0, got %lld", (long long)dim);
     if (mode != TMX_LABELS_BINARY && mode != TMX_LABELS_CLASSES && mode != TMX_LABELS_RAW)
         return tmx__error(TMX_EINVAL, "libsvm_read: unknown label mode %d", (int)mode);
 
     const int paths = number_paths();
-    TMX_TRY(reserve(&s, 1, 1)); /* every array non-NULL from here on */
-    s.rowptr[0] = 0;
+    TMX_TRY(reserve(s, 1, 1)); /* every array non-NULL from here on */
+    s->rowptr[0] = 0;
     for (;;) {
         errno = 0;
         ssize_t len = getline(&line, &cap, f);
@@ -466,43 +463,101 @@ tmx_status tmx_libsvm_read(FILE *f, int64_t dim, tmx_label_mode mode, tmx_datase
         char *p = line;
         while (is_blank(*p)) p++;
         if (!*p) continue;
-        TMX_TRY(parse_line(p, lineno, dim, paths, &s, &dmax));
+        TMX_TRY(parse_line(p, lineno, dim, paths, s, &dmax));
     }
-    if (s.m == 0) {
+    if (s->m == 0) {
         st = tmx__error(TMX_EPARSE, "libsvm: no samples (%ld lines, all blank or comments)", lineno);
         goto cleanup;
     }
-    int64_t d = dim > 0 ? dim : dmax;
-    if (d == 0) {
-        st = tmx__error(TMX_EPARSE, "libsvm: no feature in any of the %lld samples (pass dim to fix d)",
-                        (long long)s.m);
-        goto cleanup;
-    }
+    *d = dim > 0 ? dim : dmax;
+    if (*d == 0)
+        st = tmx__error(TMX_EPARSE, "libsvm: no feature in any of the %lld samples (pass dim to fix d)", (long long)s->m);
+cleanup:
+    free(line);
+    return st;
+}
+
+/* The dense rows rows[0..count) of the sparse ones (all of them when rows is NULL) into D, with
+ * their labels, mapped beforehand when `mapped`. */
+static tmx_status densify(sparse_rows *s, int64_t d, tmx_label_mode mode, const int64_t *rows, int64_t count,
+                          int64_t nclass, int mapped, tmx_dataset *D)
+{
+    tmx_status st = TMX_OK;
+    double *A = NULL, *y = NULL;
+    if (!rows) count = s->m;
     char what[96];
-    snprintf(what, sizeof what, "libsvm: a dense %lld x %lld dataset", (long long)s.m, (long long)d);
+    snprintf(what, sizeof what, "libsvm: a dense %lld x %lld dataset", (long long)count, (long long)d);
     /* the dense matrix, and the labels' sorted copy (map_labels), beside the sparse rows already read */
-    TMX_TRY(tmx__check_bytes(((double)s.m * (double)d + (double)s.m) * (double)sizeof(double), what));
-    A = tmx__alloc_big(tmx__mul_size((size_t)s.m * (size_t)d, sizeof *A), 1);
-    if (!A) {
+    TMX_TRY(tmx__check_bytes(((double)count * (double)d + (double)s->m) * (double)sizeof(double), what));
+    A = tmx__alloc_big(tmx__mul_size((size_t)(count ? count : 1) * (size_t)d, sizeof *A), 1);
+    if (rows && A) y = malloc((size_t)(count ? count : 1) * sizeof *y);
+    if (!A || (rows && !y)) {
         st = tmx__error(TMX_ENOMEM, "%s: out of memory", what);
         goto cleanup;
     }
-    for (int64_t i = 0; i < s.m; i++)
-        for (int64_t k = s.rowptr[i]; k < s.rowptr[i + 1]; k++) A[i * d + s.col[k]] = s.val[k];
-    int64_t nclass = 0;
-    TMX_TRY(map_labels(s.y, s.m, mode, &nclass));
-
-    D->m = s.m;
+    for (int64_t j = 0; j < count; j++) {
+        int64_t i = rows ? rows[j] : j;
+        if (i < 0 || i >= s->m) {
+            st = tmx__error(TMX_EINVAL, "libsvm: row %lld outside the %lld samples", (long long)i, (long long)s->m);
+            goto cleanup;
+        }
+        for (int64_t k = s->rowptr[i]; k < s->rowptr[i + 1]; k++) A[j * d + s->col[k]] = s->val[k];
+        if (rows) y[j] = s->y[i];
+    }
+    if (!mapped) TMX_TRY(map_labels(s->y, s->m, mode, &nclass));
+    if (!rows) y = s->y, s->y = NULL;
+    D->m = count;
     D->d = d;
     D->A = A;
-    D->y = s.y;
+    D->y = y;
     D->nclass = nclass;
     A = NULL;
-    s.y = NULL;
+    y = NULL;
 cleanup:
     free(A);
+    free(y);
+    return st;
+}
+
+tmx_status tmx_libsvm_read(FILE *f, int64_t dim, tmx_label_mode mode, tmx_dataset *D)
+{
+    sparse_rows s = {0};
+    int64_t d = 0;
+    if (!D) return tmx__error(TMX_EINVAL, "libsvm_read: D is NULL");
+    tmx_dataset_destroy(D);
+    tmx_status st = read_sparse(f, dim, mode, &s, &d);
+    if (st == TMX_OK) st = densify(&s, d, mode, NULL, 0, 0, 0, D);
     sparse_free(&s);
-    free(line);
+    return st;
+}
+
+tmx_status tmx__libsvm_read_rows(const char *path, int64_t dim, tmx_label_mode mode, tmx__pick_rows pick, void *ctx,
+                                 tmx_dataset *D)
+{
+    sparse_rows s = {0};
+    int64_t d = 0, nclass = 0, count = 0;
+    const int64_t *rows = NULL;
+    if (!D || !path || !pick) return tmx__error(TMX_EINVAL, "libsvm_read_rows: NULL argument");
+    tmx_dataset_destroy(D);
+    FILE *f = fopen(path, "r");
+    if (!f) return tmx__error(TMX_EIO, "libsvm: cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    tmx_status st = fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)
+                        ? tmx__error(TMX_EIO, "%s is a directory, not a LIBSVM file", path)
+                        : read_sparse(f, dim, mode, &s, &d);
+    fclose(f);
+    if (st == TMX_OK) st = map_labels(s.y, s.m, mode, &nclass);
+    if (st != TMX_OK) { /* name the file, as tmx_libsvm_read_file */
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", tmx_last_error());
+        if (strncmp(msg, path, strlen(path)) != 0) tmx__error(st, "%s: %s", path, msg);
+        sparse_free(&s);
+        return st;
+    }
+    tmx_dataset labels = {.m = s.m, .d = d, .A = NULL, .y = s.y, .nclass = nclass};
+    st = pick(ctx, &labels, &rows, &count);
+    if (st == TMX_OK) st = densify(&s, d, mode, rows, count, nclass, 1, D);
+    sparse_free(&s);
     return st;
 }
 

@@ -167,39 +167,119 @@ static void shard_mean(const tmx_synth_params *p, const tmx__zig *Z, int64_t s, 
     for (int64_t j = 0; j < d; j++) mu[j] = p->hetero * (mu[j] / norm);
 }
 
+/* Row i of the dataset into a (d entries) and *y; *cur and *shard_key cache the shard of the
+ * previous call (cur = −1 at first), whose mean mu holds. */
+static void synth_row(const tmx_synth_params *p, const tmx__zig *Z, const double *X, int64_t i, double *a, double *y,
+                      double *mu, int64_t *cur, uint64_t *shard_key)
+{
+    const int64_t d = p->d, nmodel = model_count(p);
+    const int64_t s = i / p->per_shard, t = i - s * p->per_shard;
+    if (s != *cur) {
+        *cur = s;
+        *shard_key = key3(p->seed, STREAM_SAMPLES, (uint64_t)s);
+        if (p->hetero > 0.0) shard_mean(p, Z, s, mu);
+    }
+    const uint64_t key = mix(*shard_key + (uint64_t)t * GAMMA);
+    /* hetero = 0 leaves μ_s = 0, and 0 + g = g: the same entries as adding a zero mean */
+    if (p->hetero > 0.0)
+        for (int64_t j = 0; j < d; j++) a[j] = mu[j] + zig_normal(Z, key, (uint64_t)j);
+    else
+        for (int64_t j = 0; j < d; j++) a[j] = zig_normal(Z, key, (uint64_t)j);
+    if (p->mode == TMX_LABELS_CLASSES) {
+        int64_t best = 0;
+        double zbest = 0.0;
+        for (int64_t c = 0; c < nmodel; c++) {
+            double z = dot(a, X + c * d, d) + p->noise * zig_normal(Z, key, (uint64_t)(d + c));
+            if (c == 0 || z > zbest) best = c, zbest = z; /* ties: the lowest class */
+        }
+        *y = (double)best;
+    } else {
+        double z = dot(a, X, d) + p->noise * zig_normal(Z, key, (uint64_t)d);
+        *y = p->mode == TMX_LABELS_RAW ? z : (z >= 0.0 ? 1.0 : -1.0);
+    }
+}
+
 void tmx__synth_rows(const tmx_synth_params *p, const tmx__zig *Z, const double *X, int64_t begin, int64_t end,
                      double *A, double *y, double *mu)
 {
-    const int64_t d = p->d, nmodel = model_count(p);
     int64_t cur = -1;
     uint64_t shard_key = 0;
-    for (int64_t i = begin; i < end; i++) {
-        const int64_t s = i / p->per_shard, t = i - s * p->per_shard;
-        if (s != cur) {
-            cur = s;
-            shard_key = key3(p->seed, STREAM_SAMPLES, (uint64_t)s);
-            if (p->hetero > 0.0) shard_mean(p, Z, s, mu);
-        }
-        const uint64_t key = mix(shard_key + (uint64_t)t * GAMMA);
-        double *a = A + i * d;
-        /* hetero = 0 leaves μ_s = 0, and 0 + g = g: the same entries as adding a zero mean */
-        if (p->hetero > 0.0)
-            for (int64_t j = 0; j < d; j++) a[j] = mu[j] + zig_normal(Z, key, (uint64_t)j);
-        else
-            for (int64_t j = 0; j < d; j++) a[j] = zig_normal(Z, key, (uint64_t)j);
-        if (p->mode == TMX_LABELS_CLASSES) {
-            int64_t best = 0;
-            double zbest = 0.0;
-            for (int64_t c = 0; c < nmodel; c++) {
-                double z = dot(a, X + c * d, d) + p->noise * zig_normal(Z, key, (uint64_t)(d + c));
-                if (c == 0 || z > zbest) best = c, zbest = z; /* ties: the lowest class */
-            }
-            y[i] = (double)best;
-        } else {
-            double z = dot(a, X, d) + p->noise * zig_normal(Z, key, (uint64_t)d);
-            y[i] = p->mode == TMX_LABELS_RAW ? z : (z >= 0.0 ? 1.0 : -1.0);
-        }
+    for (int64_t i = begin; i < end; i++) synth_row(p, Z, X, i, A + i * p->d, y + i, mu, &cur, &shard_key);
+}
+
+tmx_status tmx__synth_select(const tmx_synth_params *p, const int64_t *rows, int64_t count, int features,
+                             tmx_dataset *D)
+{
+    tmx_status st = TMX_OK;
+    double *A = NULL, *y = NULL, *X = NULL, *mu = NULL;
+    if (!D) return tmx__error(TMX_EINVAL, "data_synth: D is NULL");
+    tmx_dataset_destroy(D);
+    if (!p) return tmx__error(TMX_EINVAL, "data_synth: params are NULL");
+    TMX_TRY(check_params(p));
+    tmx_init();
+    const int64_t d = p->d, nmodel = model_count(p);
+    double m_dbl = (double)p->shards * (double)p->per_shard;
+    if (!rows) count = (int64_t)m_dbl; /* all rows: refused below when they would not fit */
+    double bytes = ((double)count * ((double)(features ? d : 0) + 1.0) + (double)(nmodel + 2) * (double)d) * 8.0;
+    TMX_TRY(tmx__check_bytes(bytes, "data_synth: the dataset"));
+    for (int64_t j = 0; rows && j < count; j++)
+        if (rows[j] < 0 || (double)rows[j] >= m_dbl)
+            return tmx__error(TMX_EINVAL, "data_synth: row %lld outside the %.0f samples", (long long)rows[j], m_dbl);
+    A = features ? tmx__alloc_big(tmx__mul_size((size_t)(count ? count : 1) * (size_t)d, sizeof *A), 0)
+                 : malloc((size_t)d * sizeof *A); /* one row's scratch */
+    y = malloc((size_t)(count ? count : 1) * sizeof *y);
+    X = malloc((size_t)nmodel * (size_t)d * sizeof *X);
+    mu = malloc((size_t)d * sizeof *mu);
+    if (!A || !y || !X || !mu) {
+        st = tmx__error(TMX_ENOMEM, "data_synth: out of memory for %lld x %lld samples", (long long)count, (long long)d);
+        goto cleanup;
     }
+    tmx__zig Z;
+    tmx__zig_init(&Z);
+    tmx__synth_model(p, &Z, X);
+    int64_t cur = -1;
+    uint64_t shard_key = 0;
+    for (int64_t j = 0; j < count; j++)
+        synth_row(p, &Z, X, rows ? rows[j] : j, features ? A + j * d : A, y + j, mu, &cur, &shard_key);
+    D->m = count;
+    D->d = d;
+    D->A = features ? A : NULL;
+    D->y = y;
+    D->nclass = p->mode == TMX_LABELS_CLASSES ? p->nclass : p->mode == TMX_LABELS_BINARY ? 2 : 0;
+    if (features) A = NULL;
+    y = NULL;
+cleanup:
+    free(A);
+    free(y);
+    free(X);
+    free(mu);
+    return st;
+}
+
+tmx_status tmx__synth_pick(const tmx_synth_params *p, int labels, tmx__pick_rows pick, void *ctx, tmx_dataset *D)
+{
+    tmx_dataset L = {0};
+    const int64_t *rows = NULL;
+    int64_t count = 0;
+    if (!D || !p || !pick) return tmx__error(TMX_EINVAL, "data_synth: NULL argument");
+    tmx_dataset_destroy(D);
+    tmx_status st = check_params(p);
+    if (st != TMX_OK) return st;
+    if (labels) {
+        st = tmx__synth_select(p, NULL, 0, 0, &L);
+    } else { /* zero labels: the partition reads m alone */
+        double m = (double)p->shards * (double)p->per_shard;
+        st = tmx__check_bytes(m * 8.0, "data_synth: the labels");
+        if (st == TMX_OK && !(L.y = calloc((size_t)m, sizeof *L.y)))
+            st = tmx__error(TMX_ENOMEM, "data_synth: out of memory for %.0f labels", m);
+        L.m = (int64_t)m;
+        L.d = p->d;
+        L.nclass = p->mode == TMX_LABELS_CLASSES ? p->nclass : p->mode == TMX_LABELS_BINARY ? 2 : 0;
+    }
+    if (st == TMX_OK) st = pick(ctx, &L, &rows, &count);
+    if (st == TMX_OK) st = tmx__synth_select(p, rows, count, 1, D);
+    tmx_dataset_destroy(&L);
+    return st;
 }
 
 tmx_status tmx_data_synth(const tmx_synth_params *p, tmx_dataset *D)
