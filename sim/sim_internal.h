@@ -127,6 +127,7 @@ struct tmx_sim {
     void *dev;            /* the device backend's state (NULL on the CPU) */
     void *hcol;           /* device runs: one column (p elements) read back by tmx_sim_model */
     int64_t wrand_version; /* rebuilds of Wrand so far: the device uploads each one once */
+    int64_t wrand_k;       /* the step whose W^(k) Wrand holds (−1: none; W^(k) is a function of (seed, k)) */
     /* MPI (mpi.c, docs/definitions.md §24): this rank's columns [col0, col0 + ncols) of the N nodes,
      * which the state buffers hold first (then the halo); one process: 0, N and mpi NULL */
     int64_t col0, ncols;

@@ -338,6 +338,24 @@ constexpr int MIX_R = 256;
 /* Terms per inner sum of the statistics (see mix_t for the bound they enter). */
 constexpr int64_t MIX_GROUP = 32;
 
+/* Work item t of a kernel K laid out as above (K's tiles, rpi, p and rows<R>(b, r0, m)): rows
+ * r0 .. r0 + rpi of column block b = t / tiles; on a GPU MIX_GPU_R rows at a time, one by one past
+ * the last full stretch; on the host (rpi = MIX_R) one stretch of any length. */
+template <class K> __host__ __device__ inline void tile_rows(const K &k, int64_t t)
+{
+    int64_t b = quot(t, k.tiles), r0 = (t - b * k.tiles) * k.rpi;
+#if !TMX_DEV_CUDA
+    if (k.rpi != MIX_GPU_R) {
+        k.template rows<0>(b, r0, k.p - r0 < k.rpi ? k.p - r0 : k.rpi);
+        return;
+    }
+#endif
+    if (r0 + MIX_GPU_R <= k.p)
+        k.template rows<MIX_GPU_R>(b, r0, MIX_GPU_R);
+    else
+        for (int64_t r = r0; r < k.p; r++) k.template rows<1>(b, r, 1);
+}
+
 struct dd3 {
     double a, b, c;
 };
@@ -388,20 +406,7 @@ template <class T> struct fused_f {
         }
     }
 
-    __host__ __device__ void operator()(int64_t t) const
-    {
-        int64_t b = quot(t, tiles), r0 = (t - b * tiles) * rpi;
-#if !TMX_DEV_CUDA
-        if (rpi != MIX_GPU_R) {
-            rows<0>(b, r0, p - r0 < rpi ? p - r0 : rpi);
-            return;
-        }
-#endif
-        if (r0 + MIX_GPU_R <= p)
-            rows<MIX_GPU_R>(b, r0, MIX_GPU_R);
-        else
-            for (int64_t r = r0; r < p; r++) rows<1>(b, r, 1);
-    }
+    __host__ __device__ void operator()(int64_t t) const { tile_rows(*this, t); }
 
     /* rows r0 .. r0 + m of column block b (R > 0: m = R, a constant) */
     template <int R> __host__ __device__ void rows(int64_t b, int64_t r0, int64_t m_any) const
@@ -500,20 +505,7 @@ template <class T> struct dev2_f {
     double *part;
     int64_t p, n, C, tiles, rpi;
 
-    __host__ __device__ void operator()(int64_t t) const
-    {
-        int64_t b = quot(t, tiles), r0 = (t - b * tiles) * rpi;
-#if !TMX_DEV_CUDA
-        if (rpi != MIX_GPU_R) {
-            rows<0>(b, r0, p - r0 < rpi ? p - r0 : rpi);
-            return;
-        }
-#endif
-        if (r0 + MIX_GPU_R <= p)
-            rows<MIX_GPU_R>(b, r0, MIX_GPU_R);
-        else
-            for (int64_t r = r0; r < p; r++) rows<1>(b, r, 1);
-    }
+    __host__ __device__ void operator()(int64_t t) const { tile_rows(*this, t); }
 
     template <int R> __host__ __device__ void rows(int64_t b, int64_t r0, int64_t m_any) const
     {

@@ -207,16 +207,23 @@ void tmx__synth_rows(const tmx_synth_params *p, const tmx__zig *Z, const double 
     for (int64_t i = begin; i < end; i++) synth_row(p, Z, X, i, A + i * p->d, y + i, mu, &cur, &shard_key);
 }
 
+/* The argument checks both entry points start with: D emptied, p valid, the library initialised. */
+static tmx_status synth_start(const tmx_synth_params *p, tmx_dataset *D)
+{
+    if (!D) return tmx__error(TMX_EINVAL, "data_synth: D is NULL");
+    tmx_dataset_destroy(D);
+    if (!p) return tmx__error(TMX_EINVAL, "data_synth: params are NULL");
+    tmx_status st = check_params(p);
+    if (st == TMX_OK) tmx_init();
+    return st;
+}
+
 tmx_status tmx__synth_select(const tmx_synth_params *p, const int64_t *rows, int64_t count, int features,
                              tmx_dataset *D)
 {
     tmx_status st = TMX_OK;
     double *A = NULL, *y = NULL, *X = NULL, *mu = NULL;
-    if (!D) return tmx__error(TMX_EINVAL, "data_synth: D is NULL");
-    tmx_dataset_destroy(D);
-    if (!p) return tmx__error(TMX_EINVAL, "data_synth: params are NULL");
-    TMX_TRY(check_params(p));
-    tmx_init();
+    TMX_TRY(synth_start(p, D));
     const int64_t d = p->d, nmodel = model_count(p);
     double m_dbl = (double)p->shards * (double)p->per_shard;
     if (!rows) count = (int64_t)m_dbl; /* all rows: refused below when they would not fit */
@@ -286,12 +293,7 @@ tmx_status tmx_data_synth(const tmx_synth_params *p, tmx_dataset *D)
 {
     tmx_status st = TMX_OK;
     double *A = NULL, *y = NULL, *X = NULL, *mu = NULL;
-
-    if (!D) return tmx__error(TMX_EINVAL, "data_synth: D is NULL");
-    tmx_dataset_destroy(D);
-    if (!p) return tmx__error(TMX_EINVAL, "data_synth: params are NULL");
-    TMX_TRY(check_params(p));
-    tmx_init();
+    TMX_TRY(synth_start(p, D));
 
 #ifdef _OPENMP
     const int nthr = omp_get_max_threads();
