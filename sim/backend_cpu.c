@@ -449,7 +449,17 @@ static double grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t 
  * kernels already stream (problem.c), and the stream measured no faster at d = 100. */
 #define AHEAD 8
 #define STREAM_BMAX 32       /* largest minibatch of the stream */
-#define STREAM_ROW_BYTES 512 /* longest row of the stream (d × element size) */
+#define STREAM_ROW_BYTES 2048 /* longest row of the stream (d × element size) */
+#define STREAM_INLINE_BYTES 512 /* longest row whose arithmetic the stream inlines */
+#define STREAM_AHEAD_BYTES 16384 /* rows in flight: the prefetch distance in bytes of sampled rows */
+
+/* Agents between an agent's draws (and prefetches) and its arithmetic: AHEAD for short rows, fewer
+ * once AHEAD agents' sampled rows would exceed STREAM_AHEAD_BYTES, at least 1. */
+static int64_t stream_ahead(const tmx_sim *s)
+{
+    int64_t per = s->cfg.batch * s->D->d * (int64_t)s->esz, a = per > 0 ? STREAM_AHEAD_BYTES / per : AHEAD;
+    return a < 1 ? 1 : a > AHEAD ? AHEAD : a;
+}
 
 static int stream_ok(const tmx_sim *s, int want_norm)
 {
@@ -513,8 +523,8 @@ __attribute__((always_inline)) static inline void stream_draw(const tmx_sim *s, 
         r[q] = shard[index_of(tmx__mix64(hi ^ (uint64_t)q), mi)];
         if (!small) {
             const char *a = A + (size_t)r[q] * row;
-            for (size_t off = 0; off < row; off += 64) __builtin_prefetch(a + off);
-            __builtin_prefetch(a + row - 1);
+            for (size_t off = 0; off < row; off += 64) __builtin_prefetch(a + off, 0, 2);
+            __builtin_prefetch(a + row - 1, 0, 2);
         }
     }
     if (small)
@@ -578,9 +588,44 @@ TMX__GRAD_STREAM(grad_stream_f64, double, 0, stream_tail_f64, s->D->A, 1.0 / (do
 TMX__GRAD_STREAM(grad_stream_f32, float, 0, stream_tail_f32, s->Af, (float)(1.0 / (double)B), DLOSS_F32)
 TMX__GRAD_STREAM(grad_stream_f64_d10, double, 10, stream_tail_f64, s->D->A, 1.0 / (double)B, DLOSS_F64)
 
+/* Long rows (STREAM_INLINE_BYTES < d × element size ≤ STREAM_ROW_BYTES): the stream's draws and
+ * prefetches (into L2), stream_ahead(s) agents ahead, with grad_agent's arithmetic: problem.c's
+ * kernels, then the regulariser and the local step (stream_tail: the same values). At d = 100 the
+ * sampled rows (800 bytes, anywhere in a 40 KB shard) otherwise arrive one cache miss at a time. */
+static void grad_stream_long(tmx_sim *s, int64_t i0, int64_t i1, const void *X, void *G, int64_t counter, int adapt,
+                             double gamma)
+{
+    const int64_t d = s->D->d, B = s->cfg.batch, ahead = stream_ahead(s);
+    const char *A = s->f32 ? (const char *)s->Af : (const char *)s->D->A;
+    const uint64_t h0 = tmx__mix64(s->cfg.seed);
+    const size_t row = (size_t)d * s->esz;
+    int64_t rows[AHEAD * STREAM_BMAX];
+    for (int64_t i = i0; i < i1 + ahead; i++) {
+        int64_t j = i - ahead; /* agent j's arithmetic, then agent i's draws into its slot */
+        if (j >= i0) {
+            const int64_t *rj = rows + (j % AHEAD) * STREAM_BMAX;
+            const char *x = (const char *)X + (size_t)j * row;
+            char *g = (char *)G + (size_t)j * row;
+            memset(g, 0, row);
+            if (s->f32) {
+                tmx__problem_grad_f32(&s->pb, (const float *)x, rj, B, 1.0, (float *)g, NULL);
+                stream_tail_f32(&s->pb, (const float *)x, (float *)g, d, gamma, adapt);
+            } else {
+                tmx__problem_grad(&s->pb, (const double *)x, rj, B, 1.0, (double *)g, NULL);
+                stream_tail_f64(&s->pb, (const double *)x, (double *)g, d, gamma, adapt);
+            }
+        }
+        if (i < i1) stream_draw(s, A, i + s->col0, counter, h0, rows + (i % AHEAD) * STREAM_BMAX);
+    }
+}
+
 static void grad_stream(tmx_sim *s, int64_t i0, int64_t i1, const void *X, void *G, int64_t counter, int adapt,
                         double gamma)
 {
+    if (s->D->d * (int64_t)s->esz > STREAM_INLINE_BYTES) {
+        grad_stream_long(s, i0, i1, X, G, counter, adapt, gamma);
+        return;
+    }
     if (!s->f32 && s->D->d == 10) grad_stream_f64_d10(s, i0, i1, X, G, counter, adapt, gamma);
     else if (s->f32) grad_stream_f32(s, i0, i1, X, G, counter, adapt, gamma);
     else grad_stream_f64(s, i0, i1, X, G, counter, adapt, gamma);
