@@ -202,7 +202,7 @@ void tmx__cpu_mix_stats(const tmx_sim *s, const void *out, int64_t N, int64_t n,
  * order and runs mix_block's statistics pass over its own rows. On one thread the shares, the mean and the
  * statistics are mix_block's, in its order; on T threads the column sums and the consensus and
  * sum-of-squares totals are added up in T contiguous parts (docs/performance.md §4.3). */
-#define AGENT_P 64
+#define AGENT_P 128
 #define AGENT_MAXT 64 /* threads of the agents' gossip (the shares live on the stack) */
 
 #define TMX__MIX_AGENTS(NAME, T, PP)                                                               \
@@ -337,7 +337,9 @@ static int64_t mix_bs(const tmx_sim *s, int64_t N)
     return bs;
 }
 
-int64_t tmx__cpu_mix_block(const tmx_sim *s) { return mix_bs(s, s->N); }
+/* The coordinate blocks of the gossip's statistics on one thread (mpi.c chains them in this order):
+ * the agents' gossip takes all p coordinates at once. */
+int64_t tmx__cpu_mix_block(const tmx_sim *s) { return s->p < AGENT_P ? s->p : mix_bs(s, s->N); }
 
 /* The gossip over rows 0..N−1 (workers: < n); cpu_mix_axpy's over every node, mpi.c's over a rank's. */
 void tmx__cpu_mix_range(const tmx_sim *s, const tmx_csr *W, const void *in, const void *g, double gamma, void *out,
