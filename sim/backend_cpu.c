@@ -205,11 +205,12 @@ void tmx__cpu_mix_stats(const tmx_sim *s, const void *out, int64_t N, int64_t n,
 #define AGENT_P 128
 #define AGENT_MAXT 64 /* threads of the agents' gossip (the shares live on the stack) */
 
-#define TMX__MIX_AGENTS(NAME, T, PP)                                                               \
+#define TMX__MIX_AGENTS(NAME, T, PP, SQ)                                                           \
     TMX__CLONES static void NAME(const tmx_csr *W, const T *in, const T *g, T gamma, T *out, int64_t p_, int64_t i0, \
-                                 int64_t i1, int64_t n, T *colsum)                                 \
+                                 int64_t i1, int64_t n, T *colsum, double *sq_io)                  \
     {                                                                                              \
         const int64_t p = PP ? PP : p_;                                                            \
+        double sq = SQ ? *sq_io : 0.0;                                                             \
         for (int64_t i = i0; i < i1; i++) {                                                        \
             T acc[AGENT_P] = {0};                                                                  \
             int64_t e0 = W ? W->rowptr[i] : 0, e1 = W ? W->rowptr[i + 1] : 1;                      \
@@ -226,15 +227,24 @@ void tmx__cpu_mix_stats(const tmx_sim *s, const void *out, int64_t N, int64_t n,
             }                                                                                      \
             T *o = out + i * p;                                                                    \
             for (int64_t r = 0; r < p; r++) o[r] = acc[r];                                         \
-            if (i < n)                                                                             \
+            if (SQ)                                                                                \
+                for (int64_t r = 0; r < p; r++) sq += (double)acc[r] * (double)acc[r];             \
+            else if (i < n)                                                                        \
                 for (int64_t r = 0; r < p; r++) colsum[r] += acc[r];                               \
         }                                                                                          \
+        if (SQ) *sq_io = sq;                                                                       \
     }
 /* p known at compile time for p = 10 (every operation is entrywise: the same values for any p) */
-TMX__MIX_AGENTS(mix_agents, double, 0)
-TMX__MIX_AGENTS(mix_agents_f32, float, 0)
-TMX__MIX_AGENTS(mix_agents_p10, double, 10)
-TMX__MIX_AGENTS(mix_agents_f32_p10, float, 10)
+TMX__MIX_AGENTS(mix_agents, double, 0, 0)
+TMX__MIX_AGENTS(mix_agents_f32, float, 0, 0)
+TMX__MIX_AGENTS(mix_agents_p10, double, 10, 0)
+TMX__MIX_AGENTS(mix_agents_f32_p10, float, 10, 0)
+/* without consensus control the step's statistics serve the divergence check alone: the sum of
+ * squares accumulates in the same pass (any order), with no column sums, barrier or second pass */
+TMX__MIX_AGENTS(mix_agents_sq, double, 0, 1)
+TMX__MIX_AGENTS(mix_agents_f32_sq, float, 0, 1)
+TMX__MIX_AGENTS(mix_agents_p10_sq, double, 10, 1)
+TMX__MIX_AGENTS(mix_agents_f32_p10_sq, float, 10, 1)
 
 /* Thread t of T's part of mix_range_agents: rows [N·t/T, N·(t+1)/T), its shares of the column sums
  * in part[t] (partf[t] in f32), then, after the team's barrier, its statistics in cons_t[t], sq_t[t]. */
@@ -245,10 +255,19 @@ static void agents_part(const tmx_sim *s, const tmx_csr *W, const void *in, cons
     int64_t p = s->p, lo = N * t / T, hi = N * (t + 1) / T;
     int64_t nl = n - lo < 0 ? 0 : n - lo > hi - lo ? hi - lo : n - lo;
     double c = 0.0, q = 0.0;
+    if (s->cfg.control == TMX_CONTROL_NONE) {
+        if (s->f32)
+            (p == 10 ? mix_agents_f32_p10_sq : mix_agents_f32_sq)(W, in, g, (float)gamma, out, p, lo, hi, n, NULL, &q);
+        else
+            (p == 10 ? mix_agents_p10_sq : mix_agents_sq)(W, in, g, gamma, out, p, lo, hi, n, NULL, &q);
+        cons_t[t] = NAN;
+        sq_t[t] = q;
+        return;
+    }
     if (s->f32) {
         float *cs = partf[t], mean[AGENT_P] = {0};
         for (int64_t r = 0; r < p; r++) cs[r] = 0.0f;
-        (p == 10 ? mix_agents_f32_p10 : mix_agents_f32)(W, in, g, (float)gamma, out, p, lo, hi, n, cs);
+        (p == 10 ? mix_agents_f32_p10 : mix_agents_f32)(W, in, g, (float)gamma, out, p, lo, hi, n, cs, NULL);
         if (T > 1) {
 #pragma omp barrier
         }
@@ -260,7 +279,7 @@ static void agents_part(const tmx_sim *s, const tmx_csr *W, const void *in, cons
     } else {
         double *cs = part[t], mean[AGENT_P] = {0};
         for (int64_t r = 0; r < p; r++) cs[r] = 0.0;
-        (p == 10 ? mix_agents_p10 : mix_agents)(W, in, g, gamma, out, p, lo, hi, n, cs);
+        (p == 10 ? mix_agents_p10 : mix_agents)(W, in, g, gamma, out, p, lo, hi, n, cs, NULL);
         if (T > 1) {
 #pragma omp barrier
         }
@@ -647,6 +666,13 @@ static void cpu_gradients(tmx_sim *s, const void *X, void *G, int64_t counter, i
          * (AHEAD agents of draws) is paid rarely; handed out dynamically (a shared core may stall) */
         int64_t blk = (int64_t)(65536.0 / ((double)B * (double)s->D->d)), nblk;
         blk = blk < 256 ? 256 : blk;
+        if (s->D->d * (int64_t)s->esz > STREAM_INLINE_BYTES) {
+            /* long rows: a stream starts stream_ahead (1-2) agents early; grad_agent's chunks of
+             * about 16k multiply-adds keep both threads busy from a few dozen agents on */
+            int64_t a = 4 * stream_ahead(s);
+            blk = (int64_t)(16384.0 / ((double)B * (double)s->D->d));
+            blk = blk < a ? a : blk;
+        }
         nblk = (n + blk - 1) / blk;
         if (nblk > 1 && work > 32768) {
 #pragma omp parallel for schedule(dynamic, 1)
