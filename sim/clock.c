@@ -197,13 +197,38 @@ void tmx__clock_free(tmx__clock *k)
 
 /* ---- the recursion ---------------------------------------------------------------------------- */
 
+/* From this many nodes on, the clock's per-node loops run on the simulator's threads (each entry is
+ * computed alone, so the values do not depend on it; the sums stay sequential, in node order). */
+#define CLOCK_PAR_N 65536
+
+/* (A parallel region with a false if clause would allocate a team at every call: see cpu_vec_comb.) */
+static inline void draw_one(tmx_sim *s, int64_t i, int64_t k, int extra)
+{
+    double c = draw_at(s, i, (uint64_t)k);
+    if (extra) c += draw_at(s, i, CLOCK_INIT_STEP);
+    s->clk.c[i] = c;
+}
+
 void tmx__clock_draws(tmx_sim *s, int64_t k, int extra)
 {
-    for (int64_t i = 0; i < s->N; i++) {
-        double c = draw_at(s, i, (uint64_t)k);
-        if (extra) c += draw_at(s, i, CLOCK_INIT_STEP);
-        s->clk.c[i] = c;
+    if (s->N >= CLOCK_PAR_N && s->nthreads > 1) {
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < s->N; i++) draw_one(s, i, k, extra);
+    } else {
+        for (int64_t i = 0; i < s->N; i++) draw_one(s, i, k, extra);
     }
+}
+
+/* Node i's gossip transition: t_i ← max over its in-neighbours j (W_ij ≠ 0) and itself of fin_j,
+ * plus its messages. */
+static inline void gossip_one(tmx__clock *k, const tmx_csr *W, const int32_t *deg, double m1, int64_t i)
+{
+    double m = k->fin[i];
+    for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) {
+        int64_t j = W->col[e];
+        if (W->val[e] != 0.0 && k->fin[j] > m) m = k->fin[j]; /* j = i changes nothing */
+    }
+    k->t[i] = m + (double)deg[i] * m1;
 }
 
 void tmx__clock_gossip(tmx_sim *s, const tmx_csr *W, int64_t q, int copies, int compute)
@@ -213,20 +238,21 @@ void tmx__clock_gossip(tmx_sim *s, const tmx_csr *W, int64_t q, int copies, int 
     const int32_t *deg = q >= 0 ? k->deg + q * N : k->deg_rand;
     if (q < 0 && compute) degrees(W, k->deg_rand); /* the step's new W; its control rounds reuse it */
     double csum = 0.0, gsum = 0.0, m1 = (double)copies * k->msg;
-    for (int64_t j = 0; j < N; j++) {
-        double c = compute ? k->c[j] : 0.0;
-        k->fin[j] = k->t[j] + c;
-        csum += c;
-    }
-    for (int64_t i = 0; i < N; i++) {
-        double m = k->fin[i];
-        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) {
-            int64_t j = W->col[e];
-            if (W->val[e] != 0.0 && k->fin[j] > m) m = k->fin[j]; /* j = i changes nothing */
+    if (N >= CLOCK_PAR_N && s->nthreads > 1) {
+#pragma omp parallel
+        {
+#pragma omp for schedule(static)
+            for (int64_t j = 0; j < N; j++) k->fin[j] = k->t[j] + (compute ? k->c[j] : 0.0);
+#pragma omp for schedule(static)
+            for (int64_t i = 0; i < N; i++) gossip_one(k, W, deg, m1, i);
         }
-        double g = (double)deg[i] * m1;
-        k->t[i] = m + g;
-        gsum += g;
+    } else {
+        for (int64_t j = 0; j < N; j++) k->fin[j] = k->t[j] + (compute ? k->c[j] : 0.0);
+        for (int64_t i = 0; i < N; i++) gossip_one(k, W, deg, m1, i);
+    }
+    for (int64_t i = 0; i < N; i++) { /* the sums, in node order */
+        csum += compute ? k->c[i] : 0.0;
+        gsum += (double)deg[i] * m1;
     }
     k->compute += csum;
     k->comm += gsum;
