@@ -173,7 +173,9 @@ tmx_status tmx__clock_init(tmx_sim *s)
     if (s->ncache > 0) {
         k->deg = malloc((size_t)s->ncache * nn * sizeof *k->deg);
         k->is_J = malloc((size_t)s->ncache);
-        if (!k->deg || !k->is_J) return tmx__error(TMX_ENOMEM, "sim: out of memory for the clock");
+        k->gsum = malloc((size_t)(2 * s->ncache) * sizeof *k->gsum);
+        if (!k->deg || !k->is_J || !k->gsum) return tmx__error(TMX_ENOMEM, "sim: out of memory for the clock");
+        for (int64_t q = 0; q < 2 * s->ncache; q++) k->gsum[q] = NAN;
         for (int64_t q = 0; q < s->ncache; q++) {
             degrees(&s->Wcache[q], k->deg + q * N);
             k->is_J[q] = (unsigned char)is_average(&s->Wcache[q]);
@@ -191,6 +193,7 @@ void tmx__clock_free(tmx__clock *k)
     free(k->c);
     free(k->fin);
     free(k->deg);
+    free(k->gsum);
     free(k->deg_rand);
     free(k->is_J);
 }
@@ -211,6 +214,11 @@ static inline void draw_one(tmx_sim *s, int64_t i, int64_t k, int extra)
 
 void tmx__clock_draws(tmx_sim *s, int64_t k, int extra)
 {
+    /* constant compute times are the same every step: drawn once (until an extra step is added) */
+    int constant = s->cfg.compute == TMX_COMPUTE_CONST && !extra;
+    if (constant && s->clk.c_const) return;
+    s->clk.c_const = constant;
+    s->clk.csum_ok = 0;
     if (s->N >= CLOCK_PAR_N && s->nthreads > 1) {
 #pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < s->N; i++) draw_one(s, i, k, extra);
@@ -250,9 +258,23 @@ void tmx__clock_gossip(tmx_sim *s, const tmx_csr *W, int64_t q, int copies, int 
         for (int64_t j = 0; j < N; j++) k->fin[j] = k->t[j] + (compute ? k->c[j] : 0.0);
         for (int64_t i = 0; i < N; i++) gossip_one(k, W, deg, m1, i);
     }
-    for (int64_t i = 0; i < N; i++) { /* the sums, in node order */
-        csum += compute ? k->c[i] : 0.0;
-        gsum += (double)deg[i] * m1;
+    /* the sums, in node order; with constant compute times and a cached W they do not change from
+     * step to step, so they are kept (the same additions, done once) */
+    double *gkeep = q >= 0 && (copies == 1 || copies == 2) ? &k->gsum[2 * q + copies - 1] : NULL;
+    if (gkeep && !isnan(*gkeep)) {
+        gsum = *gkeep;
+    } else {
+        for (int64_t i = 0; i < N; i++) gsum += (double)deg[i] * m1;
+        if (gkeep) *gkeep = gsum;
+    }
+    if (!compute) {
+        csum = 0.0;
+    } else if (k->c_const && k->csum_ok) {
+        csum = k->csum;
+    } else {
+        for (int64_t i = 0; i < N; i++) csum += k->c[i];
+        k->csum = csum;
+        k->csum_ok = 1;
     }
     k->compute += csum;
     k->comm += gsum;

@@ -33,6 +33,10 @@ typedef struct tmx__clock {
     int32_t *deg_rand; /* N: the same for a random topology's current W^(k) (and its out-degree count) */
     unsigned char *is_J; /* ncache: W^(k) is the exact average J (coop pays an All-Reduce there) */
     double compute, comm; /* Σ over nodes and steps of compute and communication seconds (checkpointed) */
+    int c_const;       /* c holds constant compute times (drawn once) */
+    int csum_ok;       /* csum is Σ_i c_i of the current c */
+    double csum;
+    double *gsum;      /* 2 × ncache: Σ_i deg_i·copies·msg of each cached W^(k), copies 1 and 2 (NaN: not yet) */
     int skip;          /* benchmark hook: no update */
 } tmx__clock;
 
