@@ -598,7 +598,7 @@ int cmd_sim(int argc, char **argv)
     while (!reached && tmx_sim_iter(s) < cfg.iters) {
         st = tmx_sim_step(s);
         int64_t k = tmx_sim_iter(s);
-        timed_out = tmx_sim_time(s) >= time_limit;
+        timed_out = isfinite(time_limit) && tmx_sim_time(s) >= time_limit; /* the max is O(N) */
         if (st == TMX_ENOCONV) {
             if (bar) fputc('\n', stderr);
             sim_log_commit(&log); /* the rows show the divergence: keep them */
