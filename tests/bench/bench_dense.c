@@ -238,7 +238,8 @@ static int bench_iterative(const char *core)
 }
 
 /* gap --method dense on a symmetric W (rate_dense: shift-invert through LAPACK's dense Cholesky of
- * I − W + J from n = 2048, the tridiagonal reduction when that does not converge quickly) against
+ * I − W + J from n = 2048, and from 1024 when one factorisation will do; the tridiagonal reduction
+ * otherwise, or when that does not converge quickly) against
  * numpy.linalg.eigvalsh on the dense W − J: ring (a tiny gap, the case shift-invert is for) and
  * hypercube (eigenvalues of multiplicity up to C(log n, k): the inverse's top is clustered). */
 static int bench_rate_dense(const size_t *sizes, int count, const char *core)

@@ -245,3 +245,52 @@ Test(shiftinvert, dense_form_negative_end)
         tmx_csr_destroy(&W);
     }
 }
+
+/* The dense method from n = 1024 takes shift-invert when one factorisation will do. The pre-test:
+ * Gershgorin's lower end against a Rayleigh-quotient lower bound of λ₂. Rings and tori (λ₂ near 1,
+ * lower end −1/3 or −3/5 under Metropolis weights) pass; the hypercube (λ_n = −λ₂ exactly, so no
+ * lower bound of λ₂ can clear the lower end) and K_{m,m} (λ_n = −0.8 < −λ₂ = 0) do not; a lazy W
+ * (every disc in [0, 1]) passes without the quotient. Then through tmx_rate_csr: a ring of 1024 by
+ * shift-invert (solves counted) with the DFT's gap to 1e-10 relative (ARPACK's 1e-12 on θ and the
+ * solves' eps/gap ≈ 2e-11), a hypercube of 1024 by the reduction (no solves) within the dense bound. */
+Test(shiftinvert, dense_method_one_factor_from_1024)
+{
+    static const struct {
+        const char *name;
+        int64_t n, rows;
+        int lazy, want;
+    } cases[] = {{"ring", 1024, 0, 0, 1}, {"torus", 1024, 32, 0, 1}, {"ring", 1500, 0, 1, 1}, {"hypercube", 1024, 0, 0, 0},
+                 {"hypercube", 64, 0, 0, 0}, {"exp", 1024, 0, 0, 1}};
+    for (size_t q = 0; q < sizeof cases / sizeof *cases; q++) {
+        tmx_topo_params p;
+        tmx_topo_params_init(&p);
+        p.n = cases[q].n;
+        p.rows = cases[q].rows;
+        if (cases[q].lazy) p.weights = TMX_WEIGHTS_LAZY;
+        tmx_topo *t = NULL;
+        cr_assert_eq(tmx_topo_new(cases[q].name, &p, &t), TMX_OK, "%s: %s", cases[q].name, tmx_last_error());
+        tmx_csr W = {0};
+        cr_assert_eq(tmx_topo_weights(t, 0, &W), TMX_OK);
+        if (tmx__csr_exactly_symmetric(&W))
+            cr_expect_eq(tmx__shift_invert_one_factor(&W), cases[q].want, "%s n=%lld%s", cases[q].name,
+                         (long long)cases[q].n, cases[q].lazy ? " lazy" : "");
+        tmx_csr_destroy(&W);
+        tmx_topo_free(t);
+    }
+    tmx_csr B = complete_bipartite(40, 0.1);
+    cr_expect_eq(tmx__shift_invert_one_factor(&B), 0, "K_{40,40}: the negative end dominates");
+    tmx_csr_destroy(&B);
+
+    tmx_topo *t = make("ring", 1024, 0);
+    tmx_rate f, d;
+    cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DFT, &f), TMX_OK, "%s", tmx_last_error());
+    cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
+    cr_expect(d.iterations > 0, "ring 1024: the dense method did not take shift-invert");
+    cr_expect(fabs(d.gap - f.gap) <= 1e-10 * f.gap, "ring 1024: gap %.17g, DFT %.17g", d.gap, f.gap);
+    tmx_topo_free(t);
+    t = make("hypercube", 1024, 0);
+    cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
+    cr_expect_eq(d.iterations, 0, "hypercube 1024: two factorisations would be needed; the reduction runs");
+    cr_expect(fabs(d.slem - 9.0 / 11.0) <= 4.0 * 1024 * EPS, "hypercube 1024: slem %.17g, expected 9/11", d.slem);
+    tmx_topo_free(t);
+}

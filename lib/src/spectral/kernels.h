@@ -59,6 +59,9 @@ tmx_status tmx__rate_shift_invert(const tmx_csr *W, double *slem, double *gap, d
 /* The same with LAPACK's dense Cholesky factorisation (dpotrf) of I − W + J and I + W − J in place
  * of CHOLMOD's sparse one: the dense method's path for a symmetric W (any build). */
 tmx_status tmx__rate_dense_shift_invert(const tmx_csr *W, double *slem, double *gap, double *residual, int64_t *solves);
+/* 1 when shift-invert on the symmetric W will need one factorisation only (Gershgorin's lower end
+ * is above −λ₂, λ₂ bounded below by a Rayleigh quotient after 30 power steps); O(nnz) per step. */
+int tmx__shift_invert_one_factor(const tmx_csr *W);
 
 /* ---- DFT of a circulant's first row (FFTW), rate.c ------------------------------------------- */
 

@@ -40,8 +40,10 @@ static tmx_status dense_minus_J(const tmx_csr *W, tmx_mat *D)
     return TMX_OK;
 }
 
-/* Symmetric W from this size on: the dense shift-invert path (see rate_dense). */
+/* Symmetric W from this size on: the dense shift-invert path (see rate_dense); from the second size
+ * when one factorisation will do (the bottom of the spectrum settled by Gershgorin's discs). */
 #define DENSE_SI_MIN_N 2048
+#define DENSE_SI_ONE_N 1024
 
 static tmx_status rate_dense(const tmx_csr *W, tmx_rate *r)
 {
@@ -49,9 +51,10 @@ static tmx_status rate_dense(const tmx_csr *W, tmx_rate *r)
     tmx_mat A = {0};
     if (tmx__csr_exactly_symmetric(W)) {
         /* from n = 2048 on, shift-invert through a dense Cholesky factor (shiftinvert.c: a third of
-         * the flops of the tridiagonal reduction, at dgemm speed); the reduction where that does
-         * not apply (rows not summing to 1, I ± W singular) or n is small */
-        if (W->n >= DENSE_SI_MIN_N) {
+         * the flops of the tridiagonal reduction, at dgemm speed), from 1024 when one factor will do
+         * (at 1024 two lose to the reduction); the reduction where that does not apply (rows not
+         * summing to 1, I ± W singular) or n is small */
+        if (W->n >= DENSE_SI_MIN_N || (W->n >= DENSE_SI_ONE_N && tmx__shift_invert_one_factor(W))) {
             st = tmx__rate_dense_shift_invert(W, &r->slem, &r->gap, &r->residual, &r->iterations);
             if (st == TMX_OK) {
                 r->beta = r->slem;

@@ -308,6 +308,56 @@ done:
     return st;
 }
 
+/* Whether shift-invert on W (symmetric, rows summing to 1) needs one factorisation only: Gershgorin's
+ * lower end settles the bottom of the spectrum when it is ≥ −|λ₂| (rate_from_inverses). λ₂ is not
+ * known before the factorisation, but the Rayleigh quotient of any vector ⊥ 1 bounds it from below,
+ * and 30 steps of the power method on (I + W)/2 (eigenvalues in [0, 1], the top of 1⊥ first) from a
+ * fixed pseudo-random start raise the quotient towards λ₂ at O(nnz) each. 1: one factorisation;
+ * 0: perhaps two, or no memory for the vectors. */
+int tmx__shift_invert_one_factor(const tmx_csr *W)
+{
+    int64_t n = W->n;
+    double lower = INFINITY;
+    for (int64_t i = 0; i < n; i++) {
+        double d = 0.0, off = 0.0;
+        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) {
+            if (W->col[e] == i) d = W->val[e];
+            else off += fabs(W->val[e]);
+        }
+        lower = fmin(lower, d - off);
+    }
+    if (lower >= 0.0) return 1;
+    if (n < 2) return 0;
+    double *v = malloc((size_t)n * sizeof *v), *y = malloc((size_t)n * sizeof *y), theta = -INFINITY;
+    if (!v || !y) {
+        free(v), free(y);
+        return 0;
+    }
+    uint64_t st = 0x5eed;
+    for (int64_t i = 0; i < n; i++) v[i] = (double)(tmx__mix64(st += 0x9e3779b97f4a7c15ull) >> 11) * 0x1p-53 - 0.5;
+    for (int it = 0; it <= 30; it++) {
+        double mean = 0.0, nrm = 0.0;
+        for (int64_t i = 0; i < n; i++) mean += v[i];
+        mean /= (double)n;
+        for (int64_t i = 0; i < n; i++) v[i] -= mean, nrm += v[i] * v[i];
+        if (!(nrm > 0.0)) break;
+        nrm = sqrt(nrm);
+        for (int64_t i = 0; i < n; i++) v[i] /= nrm;
+        double q = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            double a = 0.0;
+            for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) a += W->val[e] * v[W->col[e]];
+            y[i] = a;
+            q += v[i] * a;
+        }
+        theta = fmax(theta, q); /* vᵀWv with v ⊥ 1, ‖v‖ = 1: ≤ λ₂ */
+        for (int64_t i = 0; i < n; i++) v[i] = 0.5 * (v[i] + y[i]);
+    }
+    free(v);
+    free(y);
+    return theta > -lower + 1e-9; /* a margin above the quotient's rounding errors */
+}
+
 tmx_status tmx__rate_dense_shift_invert(const tmx_csr *W, double *slem, double *gap, double *res, int64_t *solves)
 {
     return rate_from_inverses(W, dense_inverse_top, slem, gap, res, solves);
