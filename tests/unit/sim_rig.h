@@ -59,6 +59,24 @@ static inline void rig_new(rig *r, const tmx_sim_config *cfg, const char *topo, 
     cr_assert_eq(tmx_sim_new(cfg, r->topo, &r->ds, &r->P, &r->s), TMX_OK, "%s", tmx_last_error());
 }
 
+/* P ← n shards of the given sizes (sizes NULL: mi rows each) over m = Σ sizes rows: contiguous, or
+ * scattered (shard rows spread over the data by the permutation j ↦ (7919·j + 13) mod m, m not a
+ * multiple of the prime 7919). */
+static inline void rig_partition(tmx_partition *P, int64_t n, const int64_t *sizes, int64_t mi, int scattered)
+{
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) m += sizes ? sizes[i] : mi;
+    cr_assert(m % 7919 != 0, "the permutation needs m not a multiple of 7919");
+    P->n = n;
+    P->m = m;
+    P->order = malloc(sizeof(int64_t) * (size_t)m);
+    P->start = malloc(sizeof(int64_t) * (size_t)(n + 1));
+    cr_assert(P->order && P->start);
+    for (int64_t j = 0; j < m; j++) P->order[j] = scattered ? (j * 7919 + 13) % m : j;
+    P->start[0] = 0;
+    for (int64_t i = 0; i < n; i++) P->start[i + 1] = P->start[i] + (sizes ? sizes[i] : mi);
+}
+
 static inline void rig_free(rig *r)
 {
     tmx_sim_free(r->s);

@@ -20,6 +20,7 @@
 
 #include "sim_internal.h"
 #include "sim_mpi.h"
+#include "sim_rig.h"
 
 static uint64_t next_u64(uint64_t *st) /* splitmix64 */
 {
@@ -44,7 +45,6 @@ static void setup_new(setup *u, tmx_problem_kind kind, int f32, int64_t d, int64
                       int64_t batch, tmx_control control)
 {
     memset(u, 0, sizeof *u);
-    int64_t m = n * mi;
     tmx_synth_params sp;
     tmx_synth_params_init(&sp);
     sp.shards = n;
@@ -54,15 +54,7 @@ static void setup_new(setup *u, tmx_problem_kind kind, int f32, int64_t d, int64
     sp.hetero = 0.5;
     sp.mode = kind == TMX_PROB_LOGREG_NC ? TMX_LABELS_BINARY : TMX_LABELS_RAW;
     cr_assert_eq(tmx_data_synth(&sp, &u->ds), TMX_OK, "%s", tmx_last_error());
-    u->P.n = n;
-    u->P.m = m;
-    u->P.order = malloc(sizeof(int64_t) * (size_t)m);
-    u->P.start = malloc(sizeof(int64_t) * (size_t)(n + 1));
-    cr_assert(u->P.order && u->P.start);
-    const int64_t stride = 7919; /* a prime above every m here: j ↦ j·stride mod m is a permutation */
-    cr_assert(m % stride != 0);
-    for (int64_t j = 0; j < m; j++) u->P.order[j] = scattered ? (j * stride + 13) % m : j;
-    for (int64_t i = 0; i <= n; i++) u->P.start[i] = i * mi;
+    rig_partition(&u->P, n, NULL, mi, scattered);
     tmx_topo_params tp;
     tmx_topo_params_init(&tp);
     tp.n = n;

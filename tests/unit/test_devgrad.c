@@ -26,6 +26,7 @@
 
 #include "device/gradients.h"
 #include "sim_internal.h"
+#include "sim_rig.h"
 
 #define U32 0x1p-24
 
@@ -78,14 +79,7 @@ static void setup_new(setup *u, tmx_problem_kind kind, int f32, int64_t d, const
     sp.mode = kind == TMX_PROB_LOGREG_NC ? TMX_LABELS_BINARY : kind == TMX_PROB_LSQ_NC ? TMX_LABELS_RAW : TMX_LABELS_CLASSES;
     sp.nclass = kind == TMX_PROB_MLP ? nclass : 0;
     cr_assert_eq(tmx_data_synth(&sp, &u->ds), TMX_OK, "%s", tmx_last_error());
-    u->P.n = n;
-    u->P.m = m;
-    u->P.order = malloc(sizeof(int64_t) * (size_t)m);
-    u->P.start = malloc(sizeof(int64_t) * (size_t)(n + 1));
-    cr_assert(u->P.order && u->P.start);
-    for (int64_t j = 0; j < m; j++) u->P.order[j] = (j * 7919 + 13) % m;
-    u->P.start[0] = 0;
-    for (int64_t i = 0; i < n; i++) u->P.start[i + 1] = u->P.start[i] + sizes[i];
+    rig_partition(&u->P, n, sizes, 0, 1);
     tmx_topo_params tp;
     tmx_topo_params_init(&tp);
     tp.n = n;
