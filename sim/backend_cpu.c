@@ -466,8 +466,9 @@ static double grad_agent(tmx_sim *s, int64_t i, const void *X, void *G, int64_t 
  * (the same tmx__hash4 values, the (seed, i, counter) prefix hoisted) and the prefetch of its rows
  * run AHEAD agents before its arithmetic, which is problem.c's four-rows-at-a-time loops inlined
  * (the same statements in the same clones, so the same sums bit for bit). The regulariser and the
- * local step run in stream_tail once per TAIL_AGENTS agents. Long rows keep grad_agent: there the
- * kernels already stream (problem.c), and the stream measured no faster at d = 100. */
+ * local step run in stream_tail once per TAIL_AGENTS agents. Rows of 512 B to 2 KiB take the
+ * stream's draws and prefetches with grad_agent's arithmetic (grad_stream_long); longer rows keep
+ * grad_agent, whose kernels stream within a row (problem.c). */
 #define AHEAD 8
 #define STREAM_BMAX 32       /* largest minibatch of the stream */
 #define STREAM_ROW_BYTES 2048 /* longest row of the stream (d × element size) */
