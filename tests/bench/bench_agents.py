@@ -180,10 +180,11 @@ def main():
         try:
             if o.quick:
                 iters = iters1 = 30
-            else:  # pilots: t(5) − t(1) over 4 iterations gives the iteration time
+            else:  # pilots: t(11) − t(1) over 10 iterations gives the iteration time (over 4, the
+                # metric evaluations' noise could exceed the difference at a few ms per iteration)
                 t1, _, _ = topomix(o.topomix, c, 1)
-                t5, startup, _ = topomix(o.topomix, c, 5)
-                per = max((t5 - t1) / 4, 1e-5)
+                t5, startup, _ = topomix(o.topomix, c, 11)
+                per = max((t5 - t1) / 10, 1e-5)
                 iters = int(min(5000, max(10, seconds / per)))
                 iters1 = int(min(5000, max(10, 0.6 * iters)))  # one thread: up to 2x slower on an idle host
                 print(f"  pilot    : {1e3 * per:.2f} ms per iteration -> T = {iters}; start-up {startup:.2f} s; "
