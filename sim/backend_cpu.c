@@ -264,31 +264,25 @@ static void agents_part(const tmx_sim *s, const tmx_csr *W, const void *in, cons
         sq_t[t] = q;
         return;
     }
-    if (s->f32) {
-        float *cs = partf[t], mean[AGENT_P] = {0};
-        for (int64_t r = 0; r < p; r++) cs[r] = 0.0f;
-        (p == 10 ? mix_agents_f32_p10 : mix_agents_f32)(W, in, g, (float)gamma, out, p, lo, hi, n, cs, NULL);
-        if (T > 1) {
-#pragma omp barrier
-        }
-        for (int u = 0; u < T; u++)
-            for (int64_t r = 0; r < p; r++) mean[r] += partf[u][r];
-        float inv = 1.0f / (float)n;
-        for (int64_t r = 0; r < p; r++) mean[r] *= inv;
-        mix_block_f32_stats((const float *)out + lo * p, p, hi - lo, nl, 0, p, mean, &c, &q);
-    } else {
-        double *cs = part[t], mean[AGENT_P] = {0};
-        for (int64_t r = 0; r < p; r++) cs[r] = 0.0;
-        (p == 10 ? mix_agents_p10 : mix_agents)(W, in, g, gamma, out, p, lo, hi, n, cs, NULL);
-        if (T > 1) {
-#pragma omp barrier
-        }
-        for (int u = 0; u < T; u++)
-            for (int64_t r = 0; r < p; r++) mean[r] += part[u][r];
-        double inv = 1.0 / (double)n;
-        for (int64_t r = 0; r < p; r++) mean[r] *= inv;
-        mix_block_stats((const double *)out + lo * p, p, hi - lo, nl, 0, p, mean, &c, &q);
+    /* ET: the element type; PARTS: the team's shares in ET; KERN, KERN_P10: mix_agents in ET; STATS: its
+     * statistics pass */
+#define AGENTS_STATS(ET, PARTS, KERN, KERN_P10, STATS)                                             \
+    {                                                                                              \
+        ET *cs = PARTS[t], mean[AGENT_P] = {0};                                                    \
+        for (int64_t r = 0; r < p; r++) cs[r] = (ET)0;                                             \
+        (p == 10 ? KERN_P10 : KERN)(W, in, g, (ET)gamma, out, p, lo, hi, n, cs, NULL);             \
+        if (T > 1) {                                                                               \
+            _Pragma("omp barrier")                                                                 \
+        }                                                                                          \
+        for (int u = 0; u < T; u++)                                                                \
+            for (int64_t r = 0; r < p; r++) mean[r] += PARTS[u][r];                                \
+        ET inv = (ET)1 / (ET)n;                                                                    \
+        for (int64_t r = 0; r < p; r++) mean[r] *= inv;                                            \
+        STATS((const ET *)out + lo * p, p, hi - lo, nl, 0, p, mean, &c, &q);                       \
     }
+    if (s->f32) AGENTS_STATS(float, partf, mix_agents_f32, mix_agents_f32_p10, mix_block_f32_stats)
+    else AGENTS_STATS(double, part, mix_agents, mix_agents_p10, mix_block_stats)
+#undef AGENTS_STATS
     cons_t[t] = c;
     sq_t[t] = q;
 }

@@ -25,11 +25,11 @@ Only the iteration loop is timed (not the imports, data generation or W's constr
 --check instead compares one vectorised step with a per-agent loop over the definition on a
 small ring (exit status 1 when they differ by more than 1e-12 relative).
 """
-import argparse
 import os
 import sys
 import time
 
+import ref_agents_cli
 import numpy as np
 import scipy
 import scipy.sparse as sp
@@ -104,26 +104,14 @@ def check():
 
 
 def rate(x, a, y, w, rng, m, batch, base, gossip, iters):
-    t0 = time.perf_counter()
-    for _ in range(iters):
-        x = step(x, a, y, w, rng, m, batch, base, gossip)
-    return x, iters / (time.perf_counter() - t0)
+    return ref_agents_cli.rate(step, x, iters, a, y, w, rng, m, batch, base, gossip)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for name in ("N", "D", "M", "B"):
-        ap.add_argument(name, type=int, nargs="?", default=0)
-    ap.add_argument("--iters", type=int, default=0)
-    ap.add_argument("--seconds", type=float, default=2.5)
-    ap.add_argument("--gossip", choices=("auto", "sparse", "roll"), default="auto")
-    ap.add_argument("--check", action="store_true")
-    o = ap.parse_args()
+    o = ref_agents_cli.parse(__doc__, "ref_agents_numpy.py")
     if o.check:
         sys.exit(check())
     n, d, m, batch = o.N, o.D, o.M, o.B
-    if min(n, d, m, batch) < 1 or n < 3:
-        sys.exit("usage: ref_agents_numpy.py N D M B [--iters T | --seconds S] (N >= 3)")
     print(f"info: numpy {np.__version__}, scipy {scipy.__version__}, float64, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     t0 = time.perf_counter()

@@ -21,11 +21,11 @@ Only the iteration loop is timed (not the import, data generation or W's constru
 Without torch it prints `result: unavailable (...)` and exits 0, so that a benchmark goes on.
 --check compares one step with a per-agent loop over the definition (exit 1 beyond 1e-12).
 """
-import argparse
 import os
 import sys
 import time
 
+import ref_agents_cli
 try:
     import torch
 except ImportError as e:  # the benchmark goes on without this reference
@@ -99,30 +99,18 @@ def check():
 
 
 def rate(x, a, y, w, gen, m, batch, base, gossip, iters):
-    t0 = time.perf_counter()
-    for _ in range(iters):
-        x = step(x, a, y, w, gen, m, batch, base, gossip)
-    return x, iters / (time.perf_counter() - t0)
+    return ref_agents_cli.rate(step, x, iters, a, y, w, gen, m, batch, base, gossip)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for name in ("N", "D", "M", "B"):
-        ap.add_argument(name, type=int, nargs="?", default=0)
-    ap.add_argument("--iters", type=int, default=0)
-    ap.add_argument("--seconds", type=float, default=2.5)
-    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (default: the faster of 1 and all)")
-    ap.add_argument("--gossip", choices=("auto", "sparse", "roll"), default="auto")
-    ap.add_argument("--check", action="store_true")
-    o = ap.parse_args()
+    o = ref_agents_cli.parse(__doc__, "ref_agents_torch.py", lambda ap: ap.add_argument(
+        "--threads", type=int, default=0, help="torch.set_num_threads (default: the faster of 1 and all)"))
     if o.threads > 0:
         torch.set_num_threads(o.threads)
     with torch.inference_mode():
         if o.check:
             sys.exit(check())
         n, d, m, batch = o.N, o.D, o.M, o.B
-        if min(n, d, m, batch) < 1 or n < 3:
-            sys.exit("usage: ref_agents_torch.py N D M B [--iters T | --seconds S] (N >= 3)")
         print(f"info: torch {torch.__version__} (default {torch.get_num_threads()} threads), float64, "
               f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(unset)')}")
         t0 = time.perf_counter()

@@ -259,6 +259,24 @@ static double residual(const tmx_csr *W, const double *v, double lambda, double 
     return vv > 0.0 ? sqrt(r / vv) : INFINITY;
 }
 
+/* Gershgorin's lower end of W's spectrum, min_i (w_ii − Σ_{j≠i} |w_ij|); *bad ← the first row whose
+ * entries do not sum to 1 (to 1e-12), or stays as it was. */
+static double gershgorin_lower(const tmx_csr *W, int64_t *bad)
+{
+    double lower = INFINITY;
+    for (int64_t i = 0; i < W->n; i++) {
+        double s = 0.0, off = 0.0, d = 0.0;
+        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) {
+            s += W->val[e];
+            if (W->col[e] == i) d = W->val[e];
+            else off += fabs(W->val[e]);
+        }
+        if (fabs(s - 1.0) > 1e-12 && *bad < 0) *bad = i;
+        lower = fmin(lower, d - off);
+    }
+    return lower;
+}
+
 static tmx_status rate_from_inverses(const tmx_csr *W, inverse_top_fn top, double *slem, double *gap, double *res,
                                      int64_t *solves)
 {
@@ -266,16 +284,12 @@ static tmx_status rate_from_inverses(const tmx_csr *W, inverse_top_fn top, doubl
     if (n < 3) return tmx__error(TMX_EUNSUP, "shift-invert: n < 3");
     if (!tmx__csr_exactly_symmetric(W)) return tmx__error(TMX_EUNSUP, "shift-invert: W is not symmetric");
     /* rows summing to 1 (else 1 is not W's eigenvector), and Gershgorin's lower end */
-    double lower = INFINITY;
-    for (int64_t i = 0; i < n; i++) {
-        double s = 0.0, off = 0.0, d = 0.0;
-        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) {
-            s += W->val[e];
-            if (W->col[e] == i) d = W->val[e];
-            else off += fabs(W->val[e]);
-        }
-        if (fabs(s - 1.0) > 1e-12) return tmx__error(TMX_EUNSUP, "shift-invert: row %lld sums to %.17g", (long long)i, s);
-        lower = fmin(lower, d - off);
+    int64_t bad = -1;
+    double lower = gershgorin_lower(W, &bad);
+    if (bad >= 0) {
+        double s = 0.0;
+        for (int64_t e = W->rowptr[bad]; e < W->rowptr[bad + 1]; e++) s += W->val[e];
+        return tmx__error(TMX_EUNSUP, "shift-invert: row %lld sums to %.17g", (long long)bad, s);
     }
     /* the eigenvectors (n each) and a scratch vector, beside the factor checked by top */
     tmx_status st = tmx__check_bytes(16.0 * (double)n, "the shift-invert eigensolver's vectors");
@@ -316,16 +330,8 @@ done:
  * 0: perhaps two, or no memory for the vectors. */
 int tmx__shift_invert_one_factor(const tmx_csr *W)
 {
-    int64_t n = W->n;
-    double lower = INFINITY;
-    for (int64_t i = 0; i < n; i++) {
-        double d = 0.0, off = 0.0;
-        for (int64_t e = W->rowptr[i]; e < W->rowptr[i + 1]; e++) {
-            if (W->col[e] == i) d = W->val[e];
-            else off += fabs(W->val[e]);
-        }
-        lower = fmin(lower, d - off);
-    }
+    int64_t n = W->n, bad = -1;
+    double lower = gershgorin_lower(W, &bad);
     if (lower >= 0.0) return 1;
     if (n < 2) return 0;
     double *v = malloc((size_t)n * sizeof *v), *y = malloc((size_t)n * sizeof *y), theta = -INFINITY;
