@@ -174,11 +174,17 @@ tmx_status tmx__clock_init(tmx_sim *s)
         k->deg = malloc((size_t)s->ncache * nn * sizeof *k->deg);
         k->is_J = malloc((size_t)s->ncache);
         k->gsum = malloc((size_t)(2 * s->ncache) * sizeof *k->gsum);
-        if (!k->deg || !k->is_J || !k->gsum) return tmx__error(TMX_ENOMEM, "sim: out of memory for the clock");
+        k->deg_uni = malloc((size_t)s->ncache * sizeof *k->deg_uni);
+        if (!k->deg || !k->is_J || !k->gsum || !k->deg_uni)
+            return tmx__error(TMX_ENOMEM, "sim: out of memory for the clock");
         for (int64_t q = 0; q < 2 * s->ncache; q++) k->gsum[q] = NAN;
         for (int64_t q = 0; q < s->ncache; q++) {
+            const int32_t *dq = k->deg + q * N;
             degrees(&s->Wcache[q], k->deg + q * N);
             k->is_J[q] = (unsigned char)is_average(&s->Wcache[q]);
+            k->deg_uni[q] = dq[0];
+            for (int64_t i = 1; i < N && k->deg_uni[q] >= 0; i++)
+                if (dq[i] != dq[0]) k->deg_uni[q] = -1;
         }
     } else if (!(k->deg_rand = malloc(nn * sizeof *k->deg_rand))) {
         return tmx__error(TMX_ENOMEM, "sim: out of memory for the clock");
@@ -194,6 +200,7 @@ void tmx__clock_free(tmx__clock *k)
     free(k->fin);
     free(k->deg);
     free(k->gsum);
+    free(k->deg_uni);
     free(k->deg_rand);
     free(k->is_J);
 }
@@ -225,6 +232,18 @@ void tmx__clock_draws(tmx_sim *s, int64_t k, int extra)
     } else {
         for (int64_t i = 0; i < s->N; i++) draw_one(s, i, k, extra);
     }
+    s->clk.c_uni = constant;
+    for (int64_t i = 1; i < s->N && s->clk.c_uni; i++) s->clk.c_uni = s->clk.c[i] == s->clk.c[0];
+}
+
+/* t_0 when every node's clock reads the same (then a step whose compute times and message counts
+ * are the same everywhere keeps it so), else NaN. */
+static double uniform_time(const tmx__clock *k, int64_t N)
+{
+    double t0 = k->t[0];
+    for (int64_t i = 1; i < N; i++)
+        if (k->t[i] != t0) return NAN;
+    return t0;
 }
 
 /* Node i's gossip transition: t_i ← max over its in-neighbours j (W_ij ≠ 0) and itself of fin_j,
@@ -245,8 +264,12 @@ void tmx__clock_gossip(tmx_sim *s, const tmx_csr *W, int64_t q, int copies, int 
     int64_t N = s->N;
     const int32_t *deg = q >= 0 ? k->deg + q * N : k->deg_rand;
     if (q < 0 && compute) degrees(W, k->deg_rand); /* the step's new W; its control rounds reuse it */
-    double csum = 0.0, gsum = 0.0, m1 = (double)copies * k->msg;
-    if (N >= CLOCK_PAR_N && s->nthreads > 1) {
+    double csum = 0.0, gsum = 0.0, m1 = (double)copies * k->msg, t0;
+    if (q >= 0 && k->deg_uni[q] >= 0 && (!compute || k->c_uni) && !isnan(t0 = uniform_time(k, N))) {
+        /* every fin_j is the same number, so is every max: the recursion's value, without reading W */
+        double v = (t0 + (compute ? k->c[0] : 0.0)) + (double)k->deg_uni[q] * m1;
+        for (int64_t i = 0; i < N; i++) k->t[i] = v;
+    } else if (N >= CLOCK_PAR_N && s->nthreads > 1) {
 #pragma omp parallel
         {
 #pragma omp for schedule(static)

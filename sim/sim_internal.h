@@ -33,7 +33,9 @@ typedef struct tmx__clock {
     int32_t *deg_rand; /* N: the same for a random topology's current W^(k) (and its out-degree count) */
     unsigned char *is_J; /* ncache: W^(k) is the exact average J (coop pays an All-Reduce there) */
     double compute, comm; /* Σ over nodes and steps of compute and communication seconds (checkpointed) */
+    int32_t *deg_uni;  /* ncache: the common value of each cached W^(k)'s deg (−1: the degrees differ) */
     int c_const;       /* c holds constant compute times (drawn once) */
+    int c_uni;         /* ... and they are all equal (c[0]) */
     int csum_ok;       /* csum is Σ_i c_i of the current c */
     double csum;
     double *gsum;      /* 2 × ncache: Σ_i deg_i·copies·msg of each cached W^(k), copies 1 and 2 (NaN: not yet) */
