@@ -1,5 +1,6 @@
-/* Benchmark: largest |λ| of a dense symmetric matrix, ours (tmx__dense_sym_maxabs: LAPACKE dsytrd,
- * two-stage from n = 3072, then dstebz at both ends of the spectrum) against NumPy
+/* Benchmark: largest |λ| of a dense symmetric matrix, ours (tmx__dense_sym_maxabs: from n = 512
+ * certified Lanczos, else LAPACKE dsytrd, two-stage from n = 3072, then dstebz at both ends of the
+ * spectrum) against NumPy
  * (numpy.linalg.eigvalsh: LAPACK dsyevd, eigenvalues only), both on the system OpenBLAS with the
  * same kernels, at n = 1024, 2048, 4096 (or the sizes given as arguments). Then β of the directed
  * exp graph at the same sizes (the Gram route against SciPy's eigh subset on (W − J)ᵀ(W − J)) and
@@ -245,8 +246,8 @@ static int bench_iterative(const char *core)
 static int bench_rate_dense(const size_t *sizes, int count, const char *core)
 {
     printf("\nrho(W - J) of a symmetric W by the dense method (gap --method dense), median of %d runs\n", RUNS);
-    printf("  ours : tmx_rate_csr(TMX_METHOD_DENSE) = dpotrf(I - W + J) + ARPACK on its inverse (<= 4 restarts), "
-           "else dsytrd + dstebz\n");
+    printf("  ours : tmx_rate_csr(TMX_METHOD_DENSE) = dpotrf(I - W + J) + ARPACK on its inverse (<= 4 restarts) when one "
+           "factor will do, else certified Lanczos on W - J, else dsytrd + dstebz\n");
     printf("  numpy: numpy.linalg.eigvalsh(W.toarray() - 1/n), max |lambda|\n");
     printf("%6s %-10s %10s %10s %11s %8s  %s\n", "n", "W", "ours [s]", "numpy [s]", "ours/numpy", "solves",
            "rho ours, numpy");
@@ -329,8 +330,8 @@ int main(int argc, char **argv)
 
     printf("largest |eigenvalue| of a dense symmetric n x n matrix (random, near doubly stochastic), "
            "eigenvalues only, median of %d runs\n", RUNS);
-    printf("  ours : tmx__dense_sym_maxabs = LAPACKE dsytrd('L') (dsytrd_2stage from n = 3072) + "
-           "dstebz at both ends; OpenBLAS kernels %s\n", ours);
+    printf("  ours : tmx__dense_sym_maxabs = from n = 512 Lanczos (<= 96 dsymv) certified by dpotrf of t*I -+ A, "
+           "else LAPACKE dsytrd('L') (dsytrd_2stage from n = 3072) + dstebz at both ends; OpenBLAS kernels %s\n", ours);
     printf("  numpy: numpy.linalg.eigvalsh = LAPACK dsyevd('N'), run with OPENBLAS_CORETYPE=%s, "
            "same system OpenBLAS\n", numpy_core);
     printf("%6s %10s %10s %11s  %-10s %s\n", "n", "ours [s]", "numpy [s]", "ours/numpy", "np kernels",

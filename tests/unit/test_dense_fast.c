@@ -7,6 +7,7 @@
  *   attempt on few-hop graphs, against the dense path.
  * Tolerances come from the backward errors (docs/definitions.md §4): a symmetric eigensolver returns
  * the eigenvalues of A + E with ‖E‖ ≤ c·n·eps·‖A‖; singular values likewise. */
+#include <cblas.h>
 #include <criterion/criterion.h>
 #include <lapacke.h>
 #include <math.h>
@@ -284,6 +285,134 @@ Test(dense_fast, symmetric_top_matches_all_eigenvalues_with_clustered_ends)
         tmx_mat_destroy(&M);
     }
     free(Q), free(A), free(B), free(tau), free(lam), free(w);
+}
+
+/* ---- Lanczos with a certificate, from n = 512 (dense.c) ------------------------------------------ */
+
+/* A = Q diag(λ) Qᵀ for a random orthogonal Q (n × n); ‖A‖ = max |λ_i|. */
+static void spectrum_matrix(lapack_int n, const double *lam, uint64_t seed, double *A)
+{
+    double *Q = malloc((size_t)n * n * sizeof *Q), *B = malloc((size_t)n * n * sizeof *B), *tau = malloc((size_t)n * sizeof *tau);
+    cr_assert(Q && B && tau);
+    uint64_t s = seed;
+    for (size_t q = 0; q < (size_t)n * n; q++) Q[q] = unit(&s) - 0.5;
+    cr_assert_eq(LAPACKE_dgeqrf(LAPACK_COL_MAJOR, n, n, Q, n, tau), 0);
+    cr_assert_eq(LAPACKE_dorgqr(LAPACK_COL_MAJOR, n, n, n, Q, n, tau), 0);
+    for (lapack_int j = 0; j < n; j++)
+        for (lapack_int i = 0; i < n; i++) B[i + j * n] = Q[i + j * n] * lam[j];
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0, B, n, Q, n, 0.0, A, n);
+    for (lapack_int j = 0; j < n; j++) /* exactly symmetric, as the callers' matrices are */
+        for (lapack_int i = j + 1; i < n; i++) A[j + i * n] = A[i + j * n];
+    free(Q), free(B), free(tau);
+}
+
+/* Spectra at n = 600 whose ends Lanczos finds within the budget (an isolated top, an isolated
+ * bottom, ±1 together as a hypercube's) and whose ends it does not (a ring-like cluster at the top:
+ * the budget runs out and the reduction answers). Each case: the attempt accepts or declines as
+ * expected, and tmx__dense_sym_maxabs / tmx__dense_sym_top agree with dsyevd and with the
+ * constructed value. Tolerance: the certificate places max |λ| in [θ − r, θ + δ] with
+ * r ≤ 1e-14·θ (ARPACK's tol) and δ = max(4r, 1e-12·θ) (dense.c), plus both factorisations' and
+ * dsyevd's backward error c·n·eps·‖A‖ (‖A‖ = 1). */
+Test(dense_fast, lanczos_with_a_cholesky_certificate_against_all_eigenvalues)
+{
+    const lapack_int n = 600;
+    static const struct {
+        const char *what;
+        double top, bottom; /* the ends; the rest uniform in (−0.5, 0.5) */
+        int ring;           /* the rest instead 1 − 2(1 − cos 2πk/n)/3, clustered below the top */
+        int maxabs_ok, top_ok; /* the attempt's expected answers (1: accepted, 0: declined, −1: either) */
+    } cases[] = {
+        {"isolated top", 1.0, -0.6, 0, 1, 1},
+        {"isolated bottom", 0.55, -1.0, 0, 1, 0},   /* top_only: the largest modulus is negative */
+        {"hypercube-like ends", 0.8, -0.8, 0, 1, -1}, /* ±0.8 twice each (66 products); top_only: if θ > 0 */
+        {"ring-like top cluster", 0.0, 0.0, 1, 0, 0},
+    };
+    double *lam = malloc((size_t)n * sizeof *lam), *A = malloc((size_t)n * n * sizeof *A), *B = malloc((size_t)n * n * sizeof *B),
+           *w = malloc((size_t)n * sizeof *w);
+    cr_assert(lam && A && B && w);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        uint64_t s = 7 + c;
+        for (lapack_int i = 0; i < n; i++) {
+            lam[i] = cases[c].ring ? 1.0 - 2.0 * (1.0 - cos(2.0 * M_PI * (double)(i + 1) / (double)n)) / 3.0
+                                   : unit(&s) - 0.5;
+        }
+        if (!cases[c].ring) {
+            lam[0] = cases[c].top;
+            lam[1] = cases[c].bottom;
+            if (c == 2) lam[2] = cases[c].top, lam[3] = cases[c].bottom;
+        }
+        spectrum_matrix(n, lam, 1000 + c, A);
+        memcpy(B, A, (size_t)n * n * sizeof *A);
+        cr_assert_eq(LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'L', n, B, n, w), 0);
+        double want_abs = fmax(fabs(w[0]), fabs(w[n - 1])), want_top = w[n - 1];
+        double theta = fmax(want_abs, 1e-300), tol = 2.0 * C_LAPACK * (double)n * EPS + 1e-12 * theta;
+        tmx_mat M = {0};
+        cr_assert_eq(tmx_mat_init(&M, n, n), TMX_OK);
+        for (int top_only = 0; top_only <= 1; top_only++) {
+            double want = top_only ? want_top : want_abs, got = -1.0;
+            int expect = top_only ? cases[c].top_ok : cases[c].maxabs_ok;
+            memcpy(M.data, A, (size_t)n * n * sizeof *A);
+            tmx_status st = tmx__dense_sym_lanczos(&M, top_only, &got);
+            if (expect >= 0)
+                cr_assert_eq(st, expect ? TMX_OK : TMX_ENOCONV, "%s, top_only %d: the attempt returned %d", cases[c].what,
+                             top_only, (int)st);
+            cr_assert(memcmp(M.data, A, (size_t)n * n * sizeof *A) == 0, "%s: the attempt changed A", cases[c].what);
+            if (st == TMX_OK)
+                cr_assert(fabs(got - want) <= tol, "%s, top_only %d: Lanczos %.17g dsyevd %.17g", cases[c].what, top_only,
+                          got, want);
+            got = -1.0;
+            cr_assert_eq((top_only ? tmx__dense_sym_top : tmx__dense_sym_maxabs)(&M, &got), TMX_OK, "%s", tmx_last_error());
+            cr_assert(fabs(got - want) <= tol, "%s, top_only %d: %.17g, dsyevd %.17g", cases[c].what, top_only, got, want);
+            if (!cases[c].ring) {
+                double built = top_only ? fmax(cases[c].top, 0.5) : fmax(cases[c].top, -cases[c].bottom);
+                cr_assert(fabs(got - built) <= tol, "%s: %.17g, constructed %.17g", cases[c].what, got, built);
+            }
+        }
+        tmx_mat_destroy(&M);
+    }
+    free(lam), free(A), free(B), free(w);
+}
+
+/* The certificate alone (what stands between a misled Lanczos and a wrong answer: a start vector
+ * nearly orthogonal to the top eigenvector, which rounding makes too rare to build here — Lanczos
+ * recovered the top from a component of 1e-15 even 10⁻⁶ away). Spectrum: 1 and −1 + 10⁻⁶ at the
+ * ends, the rest in (−0.5, 0.5), n = 530. The true ends pass; a value 10⁻⁶ short of the top, or a
+ * residual too small to cover that, fails; top_only ignores the bottom end. */
+Test(dense_fast, the_certificate_refuses_a_value_below_an_end)
+{
+    const lapack_int n = 530;
+    double *lam = malloc((size_t)n * sizeof *lam);
+    tmx_mat M = {0};
+    cr_assert(lam);
+    cr_assert_eq(tmx_mat_init(&M, n, n), TMX_OK);
+    uint64_t s = 11;
+    for (lapack_int i = 0; i < n; i++) lam[i] = i == 0 ? 1.0 : i == 1 ? -1.0 + 1e-6 : unit(&s) - 0.5;
+    spectrum_matrix(n, lam, 77, M.data);
+    cr_assert(tmx__dense_sym_certify(&M, 0, 1.0, 1e-16));
+    cr_assert(tmx__dense_sym_certify(&M, 1, 1.0, 1e-16));
+    cr_assert(!tmx__dense_sym_certify(&M, 0, 1.0 - 1e-6, 1e-16), "max |λ| = 1 passed as 1 − 1e-6");
+    cr_assert(!tmx__dense_sym_certify(&M, 1, 1.0 - 1e-6, 1e-16), "λ_max = 1 passed as 1 − 1e-6");
+    cr_assert(tmx__dense_sym_certify(&M, 0, 1.0 - 1e-6, 1e-6), "a residual of 1e-6 covers it");
+    for (lapack_int i = 0; i < n; i++) lam[i] = i == 0 ? 0.7 : i == 1 ? -1.0 : unit(&s) - 0.5;
+    spectrum_matrix(n, lam, 78, M.data);
+    cr_assert(!tmx__dense_sym_certify(&M, 0, 0.7, 1e-16), "the bottom end −1 was not checked");
+    cr_assert(tmx__dense_sym_certify(&M, 1, 0.7, 1e-16), "top_only looked at the bottom");
+    tmx_mat_destroy(&M);
+    free(lam);
+}
+
+/* A certificate that must fail: Lanczos's answer is right, but a shift that leaves no margin is
+ * refused by the factorisation — the attempt then declines (here: A = 0 has θ = 0). */
+Test(dense_fast, lanczos_declines_the_zero_matrix)
+{
+    tmx_mat M = {0};
+    cr_assert_eq(tmx_mat_init(&M, 520, 520), TMX_OK);
+    memset(M.data, 0, (size_t)520 * 520 * sizeof *M.data);
+    double got = -1.0;
+    cr_assert_eq(tmx__dense_sym_lanczos(&M, 0, &got), TMX_ENOCONV);
+    cr_assert_eq(tmx__dense_sym_maxabs(&M, &got), TMX_OK, "%s", tmx_last_error());
+    cr_assert_eq(got, 0.0);
+    tmx_mat_destroy(&M);
 }
 
 /* ---- iterative first below the dense limit ------------------------------------------------------- */

@@ -198,7 +198,8 @@ Test(shiftinvert, dense_form_against_tridiagonal)
         cr_expect(fabs(s.gap - (1.0 - ref)) <= tol, "%s n=%lld: gap %.17g, tridiagonal %.17g", cases[q].name,
                   (long long)W.n, s.gap, 1.0 - ref);
         cr_expect(s.res <= 1e-10, "%s n=%lld: residual %g", cases[q].name, (long long)W.n, s.res);
-        /* and tmx_rate_csr's dense method (this path from n = 2048 on, the reduction below) says the same */
+        /* and tmx_rate_csr's dense method (by size and spectrum this path, certified Lanczos or the
+         * reduction) says the same */
         tmx_rate d;
         cr_assert_eq(tmx_rate_csr(&W, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
         cr_expect(fabs(d.slem - ref) <= tol, "%s: rate_csr dense %.17g, tridiagonal %.17g", cases[q].name, d.slem, ref);
@@ -250,10 +251,12 @@ Test(shiftinvert, dense_form_negative_end)
  * Gershgorin's lower end against a Rayleigh-quotient lower bound of λ₂. Rings and tori (λ₂ near 1,
  * lower end −1/3 or −3/5 under Metropolis weights) pass; the hypercube (λ_n = −λ₂ exactly, so no
  * lower bound of λ₂ can clear the lower end) and K_{m,m} (λ_n = −0.8 < −λ₂ = 0) do not; a lazy W
- * (every disc in [0, 1]) passes without the quotient. Then through tmx_rate_csr: a ring of 1024 by
+ * (every disc in [0, 1]) passes without the quotient. Then through tmx_rate_csr: rings of 512 and 1024 by
  * shift-invert (solves counted) with the DFT's gap to 1e-10 relative (ARPACK's 1e-12 on θ and the
- * solves' eps/gap ≈ 2e-11), a hypercube of 1024 by the reduction (no solves) within the dense bound. */
-Test(shiftinvert, dense_method_one_factor_from_1024)
+ * solves' eps/gap ≈ 2e-11); hypercubes of 1024 and 2048 without shift-invert (no solves: the
+ * certified Lanczos of dense.c, whose interval [θ − r, θ + δ] with δ ≤ 1e-12·θ lies inside the dense
+ * bound 4·n·eps at these sizes) at their SLEM 1 − 2/(log₂ n + 1). */
+Test(shiftinvert, dense_method_one_factor_from_512)
 {
     static const struct {
         const char *name;
@@ -281,16 +284,23 @@ Test(shiftinvert, dense_method_one_factor_from_1024)
     cr_expect_eq(tmx__shift_invert_one_factor(&B), 0, "K_{40,40}: the negative end dominates");
     tmx_csr_destroy(&B);
 
-    tmx_topo *t = make("ring", 1024, 0);
+    tmx_topo *t;
     tmx_rate f, d;
-    cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DFT, &f), TMX_OK, "%s", tmx_last_error());
-    cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
-    cr_expect(d.iterations > 0, "ring 1024: the dense method did not take shift-invert");
-    cr_expect(fabs(d.gap - f.gap) <= 1e-10 * f.gap, "ring 1024: gap %.17g, DFT %.17g", d.gap, f.gap);
-    tmx_topo_free(t);
-    t = make("hypercube", 1024, 0);
-    cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
-    cr_expect_eq(d.iterations, 0, "hypercube 1024: two factorisations would be needed; the reduction runs");
-    cr_expect(fabs(d.slem - 9.0 / 11.0) <= 4.0 * 1024 * EPS, "hypercube 1024: slem %.17g, expected 9/11", d.slem);
-    tmx_topo_free(t);
+    for (int64_t n = 512; n <= 1024; n *= 2) {
+        t = make("ring", n, 0);
+        cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DFT, &f), TMX_OK, "%s", tmx_last_error());
+        cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
+        cr_expect(d.iterations > 0, "ring %lld: the dense method did not take shift-invert", (long long)n);
+        cr_expect(fabs(d.gap - f.gap) <= 1e-10 * f.gap, "ring %lld: gap %.17g, DFT %.17g", (long long)n, d.gap, f.gap);
+        tmx_topo_free(t);
+    }
+    for (int64_t n = 1024, k = 10; n <= 2048; n *= 2, k++) {
+        t = make("hypercube", n, 0);
+        cr_assert_eq(tmx_rate_topo(t, 0, TMX_METHOD_DENSE, &d), TMX_OK, "%s", tmx_last_error());
+        cr_expect_eq(d.iterations, 0, "hypercube %lld: shift-invert ran (two factorisations)", (long long)n);
+        double want = 1.0 - 2.0 / (double)(k + 1);
+        cr_expect(fabs(d.slem - want) <= 4.0 * (double)n * EPS, "hypercube %lld: slem %.17g, expected %.17g", (long long)n,
+                  d.slem, want);
+        tmx_topo_free(t);
+    }
 }

@@ -20,9 +20,14 @@
  *
  * dsyevr 'N','A' runs dsytrd + dsterf like dsyevd. The crossover depends on the cache size; 3072
  * was an even point on this machine. When bisection fails (large clusters of equal eigenvalues)
- * we fall back to dsterf on the same T. */
+ * we fall back to dsterf on the same T.
+ *
+ * From n = 512, tmx__dense_sym_maxabs and tmx__dense_sym_top first try Lanczos with a Cholesky
+ * certificate (below, docs/definitions.md §4), which needs no reduction at all when the ends of
+ * the spectrum stand apart from the rest. */
 #include "kernels.h"
 
+#include <cblas.h>
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
@@ -191,7 +196,89 @@ cleanup:
     return st;
 }
 
+/* ---- the largest |λ| by Lanczos, with a certificate -----------------------------------------
+ * max |λ| needs no tridiagonal form when Lanczos finds it quickly: a Ritz value θ with residual r
+ * puts an eigenvalue within r of θ, and t = |θ| + δ bounds every |λ| exactly when t·I − A and
+ * t·I + A are positive definite, which two Cholesky factorisations decide (n³/3 flops each at
+ * dgemm speed, against the reduction's 4n³/3, half of it memory-bound dsymv). Lanczos runs on
+ * A's lower triangle (dsymv) with a budget of SYM_LANCZOS_RESTARTS restarts; when it does not
+ * converge in that budget (tight clusters at the ends: a ring's W − J) or a factorisation fails,
+ * the reduction runs as before. dpotrf succeeding on a matrix within rounding of t·I ∓ A shows
+ * |λ| ≤ t + O(nε‖A‖), the reduction's own backward error. */
+#define SYM_LANCZOS_MIN_N 512   /* below, the reduction is as cheap as the attempt */
+#define SYM_LANCZOS_RESTARTS 2  /* ARPACK restarts before giving up: ≤ 3·32 products */
+#define SYM_LANCZOS_TOL 1e-14   /* ARPACK's relative residual tolerance */
+#define SYM_LANCZOS_MARGIN 1e-12 /* δ ≥ this times |θ| (and ≥ 4r) */
+
+static void op_dense_sym(const double *x, double *y, void *ctx)
+{
+    const tmx_mat *A = ctx;
+    cblas_dsymv(CblasColMajor, CblasLower, (int)A->rows, 1.0, A->data, (int)A->ld, x, 1, 0.0, y, 1);
+}
+
+/* 1 when t·I + sign·A is positive definite by dpotrf (M: n² doubles of scratch), else 0. */
+static int shifted_definite(const tmx_mat *A, double sign, double t, double *M)
+{
+    size_t n = A->rows;
+    for (size_t j = 0; j < n; j++) {
+        const double *a = A->data + j * A->ld;
+        double *m = M + j * n;
+        for (size_t i = j; i < n; i++) m[i] = sign * a[i];
+        m[j] += t;
+    }
+    return LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, M, (lapack_int)n) == 0;
+}
+
+int tmx__dense_sym_certify(const tmx_mat *A, int top_only, double value, double residual)
+{
+    size_t n = A->rows;
+    double t = value + fmax(4.0 * residual, SYM_LANCZOS_MARGIN * value), *M = alloc_doubles(n * n);
+    int ok = M && shifted_definite(A, -1.0, t, M) && (top_only || shifted_definite(A, 1.0, t, M));
+    free(M);
+    return ok;
+}
+
+/* TMX_OK with *out = max |λ| (top_only: λ_max) when Lanczos converges within the budget and the
+ * certificates hold: t·I − A, and unless top_only t·I + A, positive definite. top_only needs the
+ * Ritz value of largest modulus to be positive (its sign from the Rayleigh quotient of its vector).
+ * TMX_ENOCONV otherwise (the caller reduces). A is not modified. */
+tmx_status tmx__dense_sym_lanczos(const tmx_mat *A, int top_only, double *out)
+{
+    size_t n = A->rows;
+    if (n < SYM_LANCZOS_MIN_N || tmx__check_bytes((double)n * ((double)n + 2.0) * sizeof(double), "dense certificate") != TMX_OK)
+        return TMX_ENOCONV;
+    double *v = alloc_doubles(n), *Av = alloc_doubles(n);
+    int ok = 0;
+    tmx__iter_result r = {.vec = v};
+    if (!v || !Av ||
+        tmx__op_sym_maxabs_budget((int64_t)n, op_dense_sym, (void *)A, SYM_LANCZOS_TOL, SYM_LANCZOS_RESTARTS, &r) !=
+            TMX_OK ||
+        !(r.value > 0.0) || !isfinite(r.residual))
+        goto done;
+    op_dense_sym(v, Av, (void *)A);
+    if (top_only && !(cblas_ddot((int)n, v, 1, Av, 1) > 0.0)) goto done;
+    ok = tmx__dense_sym_certify(A, top_only, r.value, r.residual);
+done:
+    free(v);
+    free(Av);
+    if (!ok) return TMX_ENOCONV;
+    *out = r.value;
+    return TMX_OK;
+}
+
+/* 1 when A is large enough for the attempt, and valid (else the reduction reports the error). */
+static int lanczos_first(const char *fn, const tmx_mat *A, const double *out)
+{
+    return A && check_square(fn, A, out) == TMX_OK && A->rows >= SYM_LANCZOS_MIN_N && check_finite(fn, A, 1) == TMX_OK;
+}
+
 tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out)
+{
+    if (lanczos_first("dense_sym_maxabs", A, out) && tmx__dense_sym_lanczos(A, 0, out) == TMX_OK) return TMX_OK;
+    return tmx__dense_sym_maxabs_reduced(A, out);
+}
+
+tmx_status tmx__dense_sym_maxabs_reduced(tmx_mat *A, double *out)
 {
     if (!out) return tmx__error(TMX_EINVAL, "dense_sym_maxabs: NULL argument");
     double lo = 0.0, hi = 0.0;
@@ -202,6 +289,7 @@ tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out)
 
 tmx_status tmx__dense_sym_top(tmx_mat *A, double *out)
 {
+    if (lanczos_first("dense_sym_top", A, out) && tmx__dense_sym_lanczos(A, 1, out) == TMX_OK) return TMX_OK;
     return sym_ends("dense_sym_top", A, NULL, out);
 }
 

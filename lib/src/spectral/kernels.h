@@ -11,10 +11,21 @@
 
 /* ---- dense, LAPACKE on OpenBLAS; A (n × n, column-major) is overwritten ---------------------- */
 
-/* Largest |λ| of a symmetric A: eigenvalues only (no eigenvectors). */
+/* Largest |λ| of a symmetric A: eigenvalues only (no eigenvectors). From n = 512 the certified
+ * Lanczos attempt below first, else (and below 512) the tridiagonal reduction. */
 tmx_status tmx__dense_sym_maxabs(tmx_mat *A, double *out);
+/* The same by the reduction alone. */
+tmx_status tmx__dense_sym_maxabs_reduced(tmx_mat *A, double *out);
 /* Largest eigenvalue of a symmetric A (the top end only). */
 tmx_status tmx__dense_sym_top(tmx_mat *A, double *out);
+/* The attempt both try first from n = 512 (dense.c): Lanczos on A within a small budget, certified
+ * by Cholesky factorisations of t·I ∓ A; TMX_ENOCONV when it declines (the reduction then runs).
+ * top_only: λ_max, else max |λ|. A is not modified. */
+tmx_status tmx__dense_sym_lanczos(const tmx_mat *A, int top_only, double *out);
+/* Its certificate: 1 when t·I − A and, unless top_only, t·I + A are positive definite by dpotrf, for
+ * t = value + max(4·residual, 1e-12·value): every eigenvalue (top_only: the largest) then lies
+ * below t in modulus, up to the factorisation's rounding. */
+int tmx__dense_sym_certify(const tmx_mat *A, int top_only, double value, double residual);
 /* β = ‖W − J‖₂ of a square W from the top eigenvalue of the Gram matrix (W − J)ᵀ(W − J), formed
  * from the sparse WᵀW; TMX_EUNSUP when β is too small against ‖W‖ for the Gram route (dense.c). */
 tmx_status tmx__dense_beta_gram(const tmx_csr *W, double *out);

@@ -43,31 +43,44 @@ static tmx_status dense_minus_J(const tmx_csr *W, tmx_mat *D)
 /* Symmetric W from this size on: the dense shift-invert path (see rate_dense); from the second size
  * when one factorisation will do (the bottom of the spectrum settled by Gershgorin's discs). */
 #define DENSE_SI_MIN_N 2048
-#define DENSE_SI_ONE_N 1024
+#define DENSE_SI_ONE_N 512
+
+/* The dense shift-invert path into r: 1 when it settled the rate (*st TMX_OK) or failed for good
+ * (*st the error); 0 when it does not apply (rows not summing to 1, I ± W singular: *st TMX_OK). */
+static int dense_si(const tmx_csr *W, tmx_rate *r, tmx_status *st)
+{
+    *st = tmx__rate_dense_shift_invert(W, &r->slem, &r->gap, &r->residual, &r->iterations);
+    if (*st == TMX_OK) {
+        r->beta = r->slem;
+        r->method = TMX_METHOD_DENSE;
+        return 1;
+    }
+    if (*st != TMX_EUNSUP && *st != TMX_ENOCONV) return 1;
+    *st = TMX_OK;
+    r->residual = 0.0;
+    r->iterations = 0;
+    return 0;
+}
 
 static tmx_status rate_dense(const tmx_csr *W, tmx_rate *r)
 {
     tmx_status st = TMX_OK;
     tmx_mat A = {0};
     if (tmx__csr_exactly_symmetric(W)) {
-        /* from n = 2048 on, shift-invert through a dense Cholesky factor (shiftinvert.c: a third of
-         * the flops of the tridiagonal reduction, at dgemm speed), from 1024 when one factor will do
-         * (at 1024 two lose to the reduction); the reduction where that does not apply (rows not
-         * summing to 1, I ± W singular) or n is small */
-        if (W->n >= DENSE_SI_MIN_N || (W->n >= DENSE_SI_ONE_N && tmx__shift_invert_one_factor(W))) {
-            st = tmx__rate_dense_shift_invert(W, &r->slem, &r->gap, &r->residual, &r->iterations);
-            if (st == TMX_OK) {
-                r->beta = r->slem;
-                r->method = TMX_METHOD_DENSE;
-                return TMX_OK;
-            }
-            if (st != TMX_EUNSUP && st != TMX_ENOCONV) return st;
-            st = TMX_OK;
-            r->residual = 0.0;
-            r->iterations = 0;
-        }
+        /* docs/performance.md §5. From n = 512, when one factorisation will do (the pre-test: λ₂
+         * high above the bottom, which Gershgorin's discs settle: rings, tori, grids, whose
+         * clustered top makes Lanczos on W − J crawl), shift-invert through a dense Cholesky
+         * factor. Otherwise Lanczos on W − J within a small budget, certified by two
+         * factorisations (dense.c: well-separated ends, a hypercube's, an expander's), then
+         * shift-invert with both factorisations from n = 2048, then the tridiagonal reduction
+         * (also where shift-invert does not apply: rows not summing to 1, I ± W singular) */
+        int one = W->n >= DENSE_SI_ONE_N && tmx__shift_invert_one_factor(W);
+        if (one && dense_si(W, r, &st)) goto cleanup;
         TMX_TRY(dense_minus_J(W, &A));
-        TMX_TRY(tmx__dense_sym_maxabs(&A, &r->slem));
+        if (one || tmx__dense_sym_lanczos(&A, 0, &r->slem) != TMX_OK) {
+            if (!one && W->n >= DENSE_SI_MIN_N && dense_si(W, r, &st)) goto cleanup;
+            TMX_TRY(tmx__dense_sym_maxabs_reduced(&A, &r->slem));
+        }
         r->beta = r->slem;
     } else {
         /* beta from the top eigenvalue of the Gram matrix (dense.c), the SVD of W − J only where beta
