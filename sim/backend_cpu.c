@@ -525,7 +525,10 @@ TMX__CLONES TMX__NO_CONTRACT static void stream_tail_f32(const tmx__problem *pb,
 }
 
 /* Agent i's minibatch rows into r (B of them), and a prefetch of its rows: the whole shard when it
- * is small and contiguous (consecutive agents' shards then form one stream), else the sampled rows. */
+ * is contiguous and at most twice the lines the sample touches (a row straddles up to one line more
+ * than its bytes; consecutive agents' shards then form one stream), else the sampled rows. Whole
+ * shards of 20 or 40 rows of 80 B for B = 4 cost 1.6–1.8× the iteration at n = 10⁵ (they were
+ * prefetched up to 4 KiB); at 10 rows it is even (docs/performance.md §4.4). */
 __attribute__((always_inline)) static inline void stream_draw(const tmx_sim *s, const char *A, int64_t gi,
                                                                int64_t counter, uint64_t h0, int64_t *r)
 {
@@ -534,7 +537,7 @@ __attribute__((always_inline)) static inline void stream_draw(const tmx_sim *s, 
     size_t row = (size_t)s->D->d * s->esz;
     const int64_t *shard = P->order + s0;
     uint64_t hi = tmx__mix64(tmx__mix64(h0 ^ (uint64_t)gi) ^ (uint64_t)counter);
-    int small = (size_t)mi * row <= 4096 && shard[mi - 1] == shard[0] + mi - 1;
+    int small = (size_t)mi * row <= 2 * (size_t)B * (row + 64) && shard[mi - 1] == shard[0] + mi - 1;
     for (int64_t q = 0; q < B; q++) {
         r[q] = shard[index_of(tmx__mix64(hi ^ (uint64_t)q), mi)];
         if (!small) {
