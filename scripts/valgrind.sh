@@ -20,6 +20,7 @@ done
 tmx=$dir/tools/topomix
 for args in "topo ring -n 12 --format mtx" "topo base-k -n 17 --format json" "gap exp -n 100 --check" \
             "gap grid -n 64 --format json" "gap grid -n 4900 --format json" "exact onepeer-exp -n 64" \
+            "gap ring -n 512 --method dense" "gap hypercube -n 512 --method dense" \
             "sim --topology exp -n 4 --algo gt --problem mlp --dim 5 --samples 10 --iters 3 --quiet"; do
     # shellcheck disable=SC2086
     if "${vg[@]}" "$tmx" $args >/dev/null 2>/tmp/topomix-vg.$$; then echo "valgrind: topomix $args clean"
