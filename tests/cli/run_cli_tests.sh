@@ -215,9 +215,10 @@ if [ "$rc" -eq 3 ] && grep -q 'iteration' "$TMP/err" && [ "$(grep -vc '^#' "$TMP
 else not_ok "sim: a diverging run exits 3 naming the iteration and keeps the log" "rc=$rc" "$(stderr_tail)"; fi
 
 # interrupt a long run, then resume it: the final rows equal an uninterrupted run's. The run takes
-# 1 s in a release build and 6 s under AddressSanitizer on this 2-core machine, several times
-# that when the machine is shared: the whole run and the resumed one get 240 s.
-LONG=(sim --topology exp -n 8 --algo dmsgd --problem logreg-nc --dim 2000 --samples 200 --batch 32 --lr 0.2 --iters 8000 --log-every 1000 --quiet)
+# 3.5 s in a release build and about 18 s under AddressSanitizer on this 2-core machine, several
+# times that when the machine is shared: the whole run and the resumed one get 240 s. (At 8000
+# iterations, 1.2 s, one CI run saw it finish before the signal and skipped both checks.)
+LONG=(sim --topology exp -n 8 --algo dmsgd --problem logreg-nc --dim 2000 --samples 200 --batch 32 --lr 0.2 --iters 24000 --log-every 3000 --quiet)
 timeout 240 "$TOPOMIX" "${LONG[@]}" --log "$TMP/whole.csv" 2>/dev/null
 "$TOPOMIX" "${LONG[@]}" --log "$TMP/part.csv" --checkpoint "$TMP/ck" 2>"$TMP/err" &
 pid=$!
