@@ -32,16 +32,9 @@ static uint64_t next_u64(uint64_t *st) /* splitmix64 */
 
 static double unit_rand(uint64_t *st) { return (double)(next_u64(st) >> 11) * 0x1p-53 * 2.0 - 1.0; }
 
-typedef struct setup {
-    tmx_dataset ds;
-    tmx_partition P;
-    tmx_topo *topo;
-    tmx_sim *s;
-} setup;
-
 /* n agents with mi rows each of dimension d; scattered: the rows of a shard are spread over the data
  * (else contiguous); the ring; the given problem, precision, batch and consensus control. */
-static void setup_new(setup *u, tmx_problem_kind kind, int f32, int64_t d, int64_t n, int64_t mi, int scattered,
+static void setup_new(rig *u, tmx_problem_kind kind, int f32, int64_t d, int64_t n, int64_t mi, int scattered,
                       int64_t batch, tmx_control control)
 {
     memset(u, 0, sizeof *u);
@@ -55,10 +48,7 @@ static void setup_new(setup *u, tmx_problem_kind kind, int f32, int64_t d, int64
     sp.mode = kind == TMX_PROB_LOGREG_NC ? TMX_LABELS_BINARY : TMX_LABELS_RAW;
     cr_assert_eq(tmx_data_synth(&sp, &u->ds), TMX_OK, "%s", tmx_last_error());
     rig_partition(&u->P, n, NULL, mi, scattered);
-    tmx_topo_params tp;
-    tmx_topo_params_init(&tp);
-    tp.n = n;
-    cr_assert_eq(tmx_topo_new("ring", &tp, &u->topo), TMX_OK, "%s", tmx_last_error());
+    rig_topo(u, "ring", n);
     tmx_sim_config cfg;
     tmx_sim_config_init(&cfg);
     cfg.problem = kind;
@@ -69,14 +59,6 @@ static void setup_new(setup *u, tmx_problem_kind kind, int f32, int64_t d, int64
     cfg.control = control;
     cfg.control_factor = 0.5;
     cr_assert_eq(tmx_sim_new(&cfg, u->topo, &u->ds, &u->P, &u->s), TMX_OK, "%s", tmx_last_error());
-}
-
-static void setup_free(setup *u)
-{
-    tmx_sim_free(u->s);
-    tmx_topo_free(u->topo);
-    tmx_partition_destroy(&u->P);
-    tmx_dataset_destroy(&u->ds);
 }
 
 static void fill(const tmx_sim *s, void *X, uint64_t seed, double scale)
@@ -92,7 +74,7 @@ static void fill(const tmx_sim *s, void *X, uint64_t seed, double scale)
 /* The backend's gradients of every agent against grad_agent's, bit for bit. */
 static void grad_case(tmx_problem_kind kind, int f32, int64_t d, int64_t n, int64_t mi, int scattered, int64_t B)
 {
-    setup u;
+    rig u;
     setup_new(&u, kind, f32, d, n, mi, scattered, B, TMX_CONTROL_NONE);
     tmx_sim *s = u.s;
     size_t bytes = (size_t)(s->p * s->N) * s->esz;
@@ -116,7 +98,7 @@ static void grad_case(tmx_problem_kind kind, int f32, int64_t d, int64_t n, int6
     free(X);
     free(G);
     free(R);
-    setup_free(&u);
+    rig_free(&u);
 }
 
 Test(cpufast, gradient_stream_matches_grad_agent)
@@ -141,7 +123,7 @@ Test(cpufast, gradient_stream_matches_grad_agent)
 /* One gossip over the ring against the exact sums (see the top of this file). */
 static void gossip_case(int f32, int64_t p, int64_t n, tmx_control control, int with_g)
 {
-    setup u;
+    rig u;
     setup_new(&u, TMX_PROB_LSQ_NC, f32, p, n, 2, 0, 1, control);
     tmx_sim *s = u.s;
     cr_assert_eq(s->p, p);
@@ -195,7 +177,7 @@ static void gossip_case(int f32, int64_t p, int64_t n, tmx_control control, int 
     free(X);
     free(G);
     free(O);
-    setup_free(&u);
+    rig_free(&u);
 }
 
 Test(cpufast, gossip_over_agents_against_exact_sums)
