@@ -259,6 +259,8 @@ tmx_status tmx_sim_new(const tmx_sim_config *cfg, const tmx_topo *topo, const tm
     s->N = n + aux;
     s->wrand_k = -1;
     TMX_TRY(tmx__mpi_attach(s)); /* under mpirun: this rank's columns (mpi.c) */
+    s->order_id = 1; /* of the partition the gradients read (under MPI, the rank's own) */
+    for (int64_t k = 0; k < s->P->m && s->order_id; k++) s->order_id = s->P->order[k] == k;
     /* EASGD is A(τ, W_α, 1) with W_α's eigenvalues 1, 1 − α and 1 − (n+1)α (docs/definitions.md
      * §6): the anchor exchange contracts only for 0 < α < 2/(n+1). */
     if (cfg->algo == TMX_ALGO_EASGD && !(cfg->alpha * (double)(n + 1) < 2.0)) {

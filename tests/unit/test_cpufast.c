@@ -77,6 +77,8 @@ static void grad_case(tmx_problem_kind kind, int f32, int64_t d, int64_t n, int6
     rig u;
     setup_new(&u, kind, f32, d, n, mi, scattered, B, TMX_CONTROL_NONE);
     tmx_sim *s = u.s;
+    /* the stream reads a contiguous partition's rows without its order: both kinds are covered */
+    cr_assert_eq(s->order_id, !scattered, "the partition's identity order was %sdetected", s->order_id ? "" : "not ");
     size_t bytes = (size_t)(s->p * s->N) * s->esz;
     void *X = malloc(bytes), *G = malloc(bytes), *R = malloc(bytes);
     cr_assert(X && G && R);
