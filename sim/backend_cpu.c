@@ -210,7 +210,7 @@ void tmx__cpu_mix_stats(const tmx_sim *s, const void *out, int64_t N, int64_t n,
                                  int64_t i1, int64_t n, T *colsum, double *sq_io)                  \
     {                                                                                              \
         const int64_t p = PP ? PP : p_;                                                            \
-        double sq = SQ ? *sq_io : 0.0;                                                             \
+        double sqr[AGENT_P] = {0}; /* per coordinate: no chain of dependent additions across rows */ \
         for (int64_t i = i0; i < i1; i++) {                                                        \
             T acc[AGENT_P] = {0};                                                                  \
             int64_t e0 = W ? W->rowptr[i] : 0, e1 = W ? W->rowptr[i + 1] : 1;                      \
@@ -228,11 +228,12 @@ void tmx__cpu_mix_stats(const tmx_sim *s, const void *out, int64_t N, int64_t n,
             T *o = out + i * p;                                                                    \
             for (int64_t r = 0; r < p; r++) o[r] = acc[r];                                         \
             if (SQ)                                                                                \
-                for (int64_t r = 0; r < p; r++) sq += (double)acc[r] * (double)acc[r];             \
+                for (int64_t r = 0; r < p; r++) sqr[r] += (double)acc[r] * (double)acc[r];        \
             else if (i < n)                                                                        \
                 for (int64_t r = 0; r < p; r++) colsum[r] += acc[r];                               \
         }                                                                                          \
-        if (SQ) *sq_io = sq;                                                                       \
+        if (SQ)                                                                                    \
+            for (int64_t r = 0; r < p; r++) *sq_io += sqr[r];                                      \
     }
 /* p known at compile time for p = 10 (every operation is entrywise: the same values for any p) */
 TMX__MIX_AGENTS(mix_agents, double, 0, 0)
