@@ -538,34 +538,22 @@ __attribute__((always_inline)) static inline void stream_draw(const tmx_sim *s, 
     const tmx_partition *P = s->P;
     int64_t B = s->cfg.batch, s0 = P->start[gi], mi = P->start[gi + 1] - s0;
     size_t row = (size_t)s->D->d * s->esz;
-    const int64_t *shard = P->order + s0;
+    const int64_t *shard = s->order_id ? NULL : P->order + s0; /* NULL: rows s0 + k */
     uint64_t hi = tmx__mix64(tmx__mix64(h0 ^ (uint64_t)gi) ^ (uint64_t)counter);
-    if (s->order_id) { /* rows s0 + k: no read of the order (80 of the ~1500 bytes an agent moves at d = 10) */
-        const char *a0 = A + (size_t)s0 * row;
-        if ((size_t)mi * row <= 2 * (size_t)B * (row + 64)) {
-            for (int64_t q = 0; q < B; q++) r[q] = s0 + index_of(tmx__mix64(hi ^ (uint64_t)q), mi);
-            for (size_t off = 0; off < (size_t)mi * row; off += 64) __builtin_prefetch(a0 + off);
-        } else
-            for (int64_t q = 0; q < B; q++) {
-                r[q] = s0 + index_of(tmx__mix64(hi ^ (uint64_t)q), mi);
-                const char *a = A + (size_t)r[q] * row;
-                for (size_t off = 0; off < row; off += 64) __builtin_prefetch(a + off, 0, 2);
-                __builtin_prefetch(a + row - 1, 0, 2);
-            }
-        __builtin_prefetch(s->D->y + s0);
-        return;
-    }
-    int small = (size_t)mi * row <= 2 * (size_t)B * (row + 64) && shard[mi - 1] == shard[0] + mi - 1;
+    int small = (size_t)mi * row <= 2 * (size_t)B * (row + 64) && (!shard || shard[mi - 1] == shard[0] + mi - 1);
     for (int64_t q = 0; q < B; q++) {
-        r[q] = shard[index_of(tmx__mix64(hi ^ (uint64_t)q), mi)];
+        int64_t k = index_of(tmx__mix64(hi ^ (uint64_t)q), mi);
+        r[q] = shard ? shard[k] : s0 + k;
         if (!small) {
             const char *a = A + (size_t)r[q] * row;
             for (size_t off = 0; off < row; off += 64) __builtin_prefetch(a + off, 0, 2);
             __builtin_prefetch(a + row - 1, 0, 2);
         }
     }
-    if (small)
-        for (size_t off = 0; off < (size_t)mi * row; off += 64) __builtin_prefetch(A + (size_t)shard[0] * row + off);
+    if (small) {
+        const char *a = A + (size_t)(shard ? shard[0] : s0) * row;
+        for (size_t off = 0; off < (size_t)mi * row; off += 64) __builtin_prefetch(a + off);
+    }
     __builtin_prefetch(s->D->y + r[0]);
 }
 
