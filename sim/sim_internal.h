@@ -127,7 +127,8 @@ struct tmx_sim {
     const tmx_topo *topo;
     const tmx_dataset *D;
     const tmx_partition *P;
-    int order_id; /* P->order[k] = k for every k (a contiguous partition): shard i is rows start[i]… */
+    int order_id; /* P->order[k] = k for every k (a contiguous partition): shard i is data rows
+                     start[i] to start[i+1] − 1 */
     tmx__problem pb;
     int64_t n, aux, N, p; /* workers, auxiliary nodes, all nodes, model size */
     const struct tmx__backend *be; /* the operations the algorithms are written against */
