@@ -47,6 +47,18 @@ crashed() {
 }
 
 stderr_tail() { head -c 600 "$TMP/err" | sed 's/^/stderr: /'; }
+# SIG PID LOG: sends SIG to the run PID once its log LOG holds a row (the row of its first iteration,
+# written after the run installs its handlers), or at once if the run has ended; a fixed sleep raced
+# the handlers when start-up was slow (sanitizers on a loaded machine: CI saw exit 143 and no checkpoint)
+signal_running() {
+    local i
+    for i in $(seq 1 24000); do
+        grep -q '^[0-9]' "$3" 2>/dev/null && break
+        kill -0 "$2" 2>/dev/null || break
+        sleep 0.01
+    done
+    kill -"$1" "$2" 2>/dev/null
+}
 
 # ---- help, usage, version ------------------------------------------------------------------
 
@@ -220,10 +232,10 @@ else not_ok "sim: a diverging run exits 3 naming the iteration and keeps the log
 # iterations, 1.2 s, one CI run saw it finish before the signal and skipped both checks.)
 LONG=(sim --topology exp -n 8 --algo dmsgd --problem logreg-nc --dim 2000 --samples 200 --batch 32 --lr 0.2 --iters 24000 --log-every 3000 --quiet)
 timeout 240 "$TOPOMIX" "${LONG[@]}" --log "$TMP/whole.csv" 2>/dev/null
+rm -f "$TMP/part.csv"
 "$TOPOMIX" "${LONG[@]}" --log "$TMP/part.csv" --checkpoint "$TMP/ck" 2>"$TMP/err" &
 pid=$!
-sleep 0.5
-kill -INT "$pid" 2>/dev/null
+signal_running INT "$pid" "$TMP/part.csv"
 wait "$pid"
 rc=$?
 if [ "$rc" -eq 130 ] && [ -s "$TMP/ck" ] && grep -q 'checkpoint written' "$TMP/err"; then
@@ -233,7 +245,7 @@ if [ "$rc" -eq 130 ] && [ -s "$TMP/ck" ] && grep -q 'checkpoint written' "$TMP/e
         ok "sim --resume finishes bit-identical to an uninterrupted run"
     else not_ok "sim --resume finishes bit-identical to an uninterrupted run" "rc=$rc" "$(tail -n 1 "$TMP/part.csv")" "$(tail -n 1 "$TMP/whole.csv")"; fi
 elif [ "$rc" -eq 0 ]; then
-    skip "sim: SIGINT flushes the log, writes a checkpoint and exits 130" "the run finished within 0.5 s"
+    skip "sim: SIGINT flushes the log, writes a checkpoint and exits 130" "the run finished before the signal"
     skip "sim --resume finishes bit-identical to an uninterrupted run" "no interrupted run"
 else
     not_ok "sim: SIGINT flushes the log, writes a checkpoint and exits 130" "rc=$rc" "$(stderr_tail)"
