@@ -29,7 +29,9 @@
  * aside, so its state agrees with the engine's to rounding (bit for bit in the meson build here);
  * the check below bounds the difference and fails the run beyond 1e-12 relative.
  *
- * Usage: [PROTO_CSR=1] [PROTO_FUSE=1] proto_agents [N D M B [K]]
+ * Usage: [PROTO_CSR=1] [PROTO_FUSE=1 [PROTO_NT=1]] [PROTO_NOCONS=1] proto_agents [N D M B [K]]
+ *        PROTO_NT=1: the fused pass writes the new state with non-temporal stores; PROTO_NOCONS=1:
+ *        the timed rounds skip pass 3, as the engine's iterations between two logged rows do
  *        (default 100000 10 10 4, K = 20 iterations per timed run)
  * Prints the agreement with the engine, then the medians over 5 rounds (engine with and without its
  * simulated clock, prototype), the prototype's three passes timed apart, and both iterations
@@ -39,6 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <topomix/sim.h>
 #include <topomix/topomix.h>
 
@@ -71,6 +76,8 @@ typedef struct proto {
     int64_t off[8];
     double woff[8];
     int fuse; /* fuse passes 1 and 2 when W is circulant (fused_d10, fused_d100) */
+    int nt;   /* the fused pass writes the new state with non-temporal stores (no write-allocate) */
+    int nocons; /* the timed rounds skip pass 3 (the engine computes the consensus only when it logs) */
 } proto;
 
 static int64_t index_of(uint64_t h, int64_t m)
@@ -230,6 +237,22 @@ TMX__CLONES static void mix_circ(const proto *P, int64_t i0, int64_t i1, double 
  * column sums and sum of squares. v never goes to memory: the state is read once and written once.
  * The terms are added in ascending column order, as the CSR pass does (rows that wrap around too). */
 #define RING 16
+/* d doubles (d even, o 16-byte aligned: rows of 80 or 800 B in a calloc'd array) past the caches;
+ * consecutive agents' rows fill whole lines, which the write-combining buffers send as such */
+static inline void store_nt(double *o, const double *v, int64_t d)
+{
+#if defined(__SSE2__)
+    for (int64_t t = 0; t < d; t += 2) _mm_stream_pd(o + t, _mm_loadu_pd(v + t));
+#else
+    memcpy(o, v, (size_t)d * sizeof *o);
+#endif
+}
+static inline void fence_nt(void)
+{
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
+}
 #define FUSED_PASS(NAME, DD)                                                                                                 \
     TMX__CLONES static void NAME(const proto *P, int64_t k, int64_t i0, int64_t i1, double *out, double *part)               \
     {                                                                                                                        \
@@ -279,10 +302,11 @@ TMX__CLONES static void mix_circ(const proto *P, int64_t i0, int64_t i1, double 
                     double *o = out + j * d;                                                                                 \
                     _Pragma("omp simd reduction(+ : sq)") for (int64_t t = 0; t < d; t++)                                    \
                     {                                                                                                        \
-                        o[t] = acc[t];                                                                                       \
                         part[t] += acc[t];                                                                                   \
                         sq += acc[t] * acc[t];                                                                               \
                     }                                                                                                        \
+                    if (P->nt) store_nt(o, acc, d);                                                                          \
+                    else memcpy(o, acc, sizeof acc);                                                                         \
                 }                                                                                                            \
             }                                                                                                                \
             if (u < u1) { /* position u's draws and the prefetch of its shard, AHEAD early */                                \
@@ -301,6 +325,7 @@ TMX__CLONES static void mix_circ(const proto *P, int64_t i0, int64_t i1, double 
             }                                                                                                                \
         }                                                                                                                    \
         part[d] += sq;                                                                                                       \
+        if (P->nt) fence_nt();                                                                                               \
     }
 FUSED_PASS(fused_d10, 10)
 FUSED_PASS(fused_d100, 100)
@@ -380,7 +405,7 @@ static double proto_step(proto *P, int64_t k, double *split)
             }
         }
 #pragma omp barrier
-        double t2 = now(), c = cons_pass(P, fused ? P->V : P->X, mean, i0, i1);
+        double t2 = now(), c = P->nocons ? 0.0 : cons_pass(P, fused ? P->V : P->X, mean, i0, i1);
 #pragma omp atomic
         cons += c;
 #pragma omp barrier
@@ -462,7 +487,7 @@ int main(int argc, char **argv)
     }
     int nthr = nthreads();
     proto P = {n, d, B, D.A, D.y, Pt.order, Pt.start, &W, 1, calloc((size_t)(n * d), 8), calloc((size_t)(n * d), 8),
-               calloc((size_t)nthr * (size_t)(d + 1), 8), 0, {0}, {0}, 0};
+               calloc((size_t)nthr * (size_t)(d + 1), 8), 0, {0}, {0}, 0, 0, 0};
     if (!P.X || !P.V || !P.part) {
         printf("out of memory\n");
         return 1;
@@ -471,6 +496,8 @@ int main(int argc, char **argv)
     if (!(circ && *circ == '1')) detect_circulant(&P);
     const char *fz = getenv("PROTO_FUSE"); /* PROTO_FUSE=1: passes 1 and 2 fused for a circulant W */
     P.fuse = fz && *fz == '1';
+    const char *ntz = getenv("PROTO_NT"), *ncz = getenv("PROTO_NOCONS"); /* =1: see proto */
+    P.nt = ntz && *ntz == '1';
     printf("proto-agents: D-SGD, lsq-nc, ring, f64, n=%lld d=%lld m=%lld B=%lld, %d threads; gossip %s\n",
            (long long)n, (long long)d, (long long)m, (long long)B, nthr,
            P.ncirc ? (fused_ok(&P) ? "fused with the gradients (W circulant)" : "as a stencil (W circulant)")
@@ -505,6 +532,7 @@ int main(int argc, char **argv)
            CHECK, diff, big, diff / big, diff / big <= 1e-12 ? "agree" : "DIFFER", CHECK + 1, met.consensus, cons_p);
     int rc = diff / big <= 1e-12 ? 0 : 1;
 
+    P.nocons = ncz && *ncz == '1'; /* the check above compared the consensus; the timed rounds may skip it */
     enum { ROUNDS = 5 };
     double te[ROUNDS], tc[ROUNDS], tpr[ROUNDS];
     int64_t kp = CHECK + 1;
