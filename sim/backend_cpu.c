@@ -531,7 +531,9 @@ TMX__CLONES TMX__NO_CONTRACT static void stream_tail_f32(const tmx__problem *pb,
  * shards of 20 or 40 rows of 80 B for B = 4 cost 1.6–1.8× the iteration at n = 10⁵ (they were
  * prefetched up to 4 KiB); at 10 rows it is even (docs/performance.md §4.4). Under a contiguous
  * partition (s->order_id) row k of the shard is row s0 + k of the data, and the order is not read:
- * 0.91× the iteration at (10⁵, 10, 10, 4) on two threads. */
+ * 0.91× the iteration at (10⁵, 10, 10, 4) on two threads. The labels too: both ends of a small
+ * shard's, else each sampled row's (with only the first row's prefetched, the others missed one at
+ * a time: 0.89× and 0.92× the iteration at (4096 and 10⁴, 100, 50, 8), ABBA). */
 __attribute__((always_inline)) static inline void stream_draw(const tmx_sim *s, const char *A, int64_t gi,
                                                                int64_t counter, uint64_t h0, int64_t *r)
 {
@@ -548,13 +550,16 @@ __attribute__((always_inline)) static inline void stream_draw(const tmx_sim *s, 
             const char *a = A + (size_t)r[q] * row;
             for (size_t off = 0; off < row; off += 64) __builtin_prefetch(a + off, 0, 2);
             __builtin_prefetch(a + row - 1, 0, 2);
+            __builtin_prefetch(s->D->y + r[q], 0, 2); /* its label: anywhere in the shard's */
         }
     }
     if (small) {
-        const char *a = A + (size_t)(shard ? shard[0] : s0) * row;
+        const int64_t f = shard ? shard[0] : s0; /* the shard is rows f … f + mi − 1 */
+        const char *a = A + (size_t)f * row;
         for (size_t off = 0; off < (size_t)mi * row; off += 64) __builtin_prefetch(a + off);
+        __builtin_prefetch(s->D->y + f); /* its labels: one or two lines at a few rows */
+        __builtin_prefetch(s->D->y + f + mi - 1);
     }
-    __builtin_prefetch(s->D->y + r[0]);
 }
 
 /* Agents [i0, i1) of cpu_gradients through the stream (want_norm 0). T: the element type; DD: d
