@@ -28,11 +28,11 @@ int main(int argc, char **argv)
 {
     long mib = argc > 1 ? strtol(argv[1], NULL, 10) : 256, passes = argc > 2 ? strtol(argv[2], NULL, 10) : 11;
     const char *mode = argc > 3 ? argv[3] : "copy";
-    int nt = strcmp(mode, "nt") == 0, rd = strcmp(mode, "read") == 0;
+    int nt = strcmp(mode, "nt") == 0, rd = strcmp(mode, "read") == 0, cp = strcmp(mode, "copy") == 0;
 #if !defined(__SSE2__)
-    if (nt) mode = "", nt = 0; /* no streaming stores to offer: refused below */
+    nt = 0; /* no streaming stores here: "nt" is refused */
 #endif
-    if (mib < 1 || mib > 65536 || passes < 1 || passes > 10000 || !(nt || rd || strcmp(mode, "copy") == 0)) {
+    if (mib < 1 || mib > 65536 || passes < 1 || passes > 10000 || !(nt || rd || cp)) {
         fprintf(stderr, "usage: stream_copy [MIB_PER_ARRAY [PASSES [copy|nt|read]]]\n");
         return 2;
     }
